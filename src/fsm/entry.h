@@ -1,0 +1,83 @@
+/* The log entry format (proto/ENTRY.md): one raft entry carries a batch of
+ * client commands proposed together (group commit). Versioned, big-endian.
+ *
+ *   u8  format version (ENTRY_VERSION)
+ *   u64 origin node id   (who proposed it; replies are routed there)
+ *   u64 batch sequence   (per origin; matches replies to waiting clients)
+ *   u32 number of commands
+ *   then per command: u8 op, u32 argc, argc x (u32 length, bytes)
+ */
+#ifndef SK_ENTRY_H
+#define SK_ENTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/buf.h"
+#include "lib/slice.h"
+
+#define ENTRY_VERSION 1
+
+/* Operation codes are stable: they are stored in logs and snapshots. */
+enum entry_op {
+    ENTRY_OP_SET = 1,    /* key value */
+    ENTRY_OP_DEL = 2,    /* key [key ...] */
+    ENTRY_OP_CAS = 3,    /* key expected new */
+    ENTRY_OP_MEMBER = 4, /* id client_address zone (decimal id) */
+};
+
+struct entry_header {
+    uint8_t version;
+    uint64_t origin;
+    uint64_t batch;
+    uint32_t n_cmds;
+};
+
+struct entry_cmd {
+    uint8_t op;
+    size_t argc;
+    struct slice *argv; /* points into the entry bytes; array owned by the
+                           entry_reader */
+};
+
+/* Builds one entry in memory. */
+struct entry_writer {
+    struct buf buf; /* owned */
+    uint32_t n_cmds;
+};
+
+void entry_writer_init(struct entry_writer *w, uint64_t origin, uint64_t batch);
+void entry_writer_close(struct entry_writer *w);
+
+void entry_writer_add(struct entry_writer *w,
+                      uint8_t op,
+                      size_t argc,
+                      const struct slice *argv);
+
+/* Patch the command count; w->buf then holds the finished entry. */
+void entry_writer_finish(struct entry_writer *w);
+
+/* Walks the commands of one entry without copying. */
+struct entry_reader {
+    struct reader r;
+    struct entry_header header;
+    uint32_t next;        /* index of the next command */
+    struct slice *argv;   /* owned scratch for entry_cmd.argv */
+    size_t argv_cap;
+};
+
+/* Read the header. Returns 0, or SK_ECORRUPT if the bytes are too short or the
+ * version is unknown (then call entry_reader_close() all the same). */
+int entry_reader_open(struct entry_reader *er, const void *data, size_t len);
+
+/* Decode the next command into @cmd (valid until the next call). Returns 1,
+ * 0 after the last command, or SK_ECORRUPT. */
+int entry_reader_next(struct entry_reader *er, struct entry_cmd *cmd);
+
+void entry_reader_close(struct entry_reader *er);
+
+/* Check a whole entry: header, every command, no trailing bytes, each op
+ * known. Returns 0 or SK_ECORRUPT. */
+int entry_validate(const void *data, size_t len);
+
+#endif

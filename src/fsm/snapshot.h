@@ -1,0 +1,21 @@
+/* Snapshot format (proto/SNAPSHOT.md): the whole fsm state, versioned,
+ * big-endian, with a checksum. The raft library compresses it with lz4. */
+#ifndef SK_SNAPSHOT_H
+#define SK_SNAPSHOT_H
+
+#include <stddef.h>
+
+#include "fsm/fsm.h"
+#include "lib/buf.h"
+
+#define SNAPSHOT_VERSION 1
+
+/* Append the serialised state of @f to @out. */
+void snapshot_encode(const struct fsm *f, struct buf *out);
+
+/* Replace the state of @f with the snapshot in @data. Returns 0, or
+ * SK_ECORRUPT (bad magic, version, checksum or framing), in which case @f is
+ * unchanged. */
+int snapshot_decode(struct fsm *f, const void *data, size_t len);
+
+#endif

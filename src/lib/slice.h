@@ -1,0 +1,37 @@
+/* A borrowed byte range: arguments, keys and values in flight. */
+#ifndef SK_SLICE_H
+#define SK_SLICE_H
+
+#include <stddef.h>
+#include <string.h>
+
+struct slice {
+    const char *base; /* not owned */
+    size_t len;
+};
+
+/* Case-insensitive comparison of @s with the C string @word (command names). */
+static inline int slice_eq_nocase(struct slice s, const char *word)
+{
+    size_t n = strlen(word);
+
+    if (s.len != n) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char a = s.base[i];
+        char b = word[i];
+        if (a >= 'A' && a <= 'Z') {
+            a = (char)(a - 'A' + 'a');
+        }
+        if (b >= 'A' && b <= 'Z') {
+            b = (char)(b - 'A' + 'a');
+        }
+        if (a != b) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+#endif
