@@ -6,6 +6,7 @@
  *   u64 batch sequence   (per origin; matches replies to waiting clients)
  *   u32 number of commands
  *   then per command: u8 op, u32 argc, argc x (u32 length, bytes)
+ *   then 0-7 zero bytes, so the length is a multiple of 8
  */
 #ifndef SK_ENTRY_H
 #define SK_ENTRY_H
@@ -17,6 +18,10 @@
 #include "lib/slice.h"
 
 #define ENTRY_VERSION 1
+
+/* The raft library requires entry lengths in multiples of 8 bytes: a
+ * finished entry is padded with up to 7 zero bytes. */
+#define ENTRY_ALIGN 8
 
 /* Operation codes are stable: they are stored in logs and snapshots. */
 enum entry_op {
@@ -54,7 +59,7 @@ void entry_writer_add(struct entry_writer *w,
                       size_t argc,
                       const struct slice *argv);
 
-/* Patch the command count; w->buf then holds the finished entry. */
+/* Patch the command count and pad; w->buf then holds the finished entry. */
 void entry_writer_finish(struct entry_writer *w);
 
 /* Walks the commands of one entry without copying. */

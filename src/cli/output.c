@@ -1,0 +1,618 @@
+/* CLI output: human text or one compact JSON document per command, written
+ * from a hiredis reply whose shape is checked first. No I/O but the FILEs. */
+#include "cli/output.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* One column of the members table and the record field it shows. */
+struct column {
+    const char *title;
+    const char *field;
+    int is_flag; /* "1"/"0" shown as yes/no */
+};
+
+static const struct column member_columns[] = {
+    { "ID", "id", 0 },
+    { "ZONE", "zone", 0 },
+    { "ROLE", "role", 0 },
+    { "LEADER", "leader", 1 },
+    { "REACHABLE", "reachable", 1 },
+    { "RAFT", "raft_address", 0 },
+    { "CLIENT", "client_address", 0 },
+};
+
+#define N_MEMBER_COLUMNS (sizeof member_columns / sizeof member_columns[0])
+
+/* --- JSON primitives ---------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence starting at @s (@len bytes left), or 0
+ * for a byte that does not start one (RFC 3629 §4: no overlong forms, no
+ * surrogates, nothing above U+10FFFF). */
+static size_t utf8_sequence_len(const unsigned char *s, size_t len)
+{
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xBF;
+    size_t n;
+
+    if (s[0] < 0x80) {
+        return 1;
+    }
+    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+        n = 2;
+    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+        n = 3;
+        lo = (s[0] == 0xE0) ? 0xA0 : lo;
+        hi = (s[0] == 0xED) ? 0x9F : hi;
+    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+        n = 4;
+        lo = (s[0] == 0xF0) ? 0x90 : lo;
+        hi = (s[0] == 0xF4) ? 0x8F : hi;
+    } else {
+        return 0;
+    }
+    if (len < n || s[1] < lo || s[1] > hi) {
+        return 0;
+    }
+    for (size_t i = 2; i < n; i++) {
+        if (s[i] < 0x80 || s[i] > 0xBF) {
+            return 0;
+        }
+    }
+    return n;
+}
+
+static void json_escape_byte(FILE *f, unsigned char c)
+{
+    switch (c) {
+    case '"':
+        fputs("\\\"", f);
+        return;
+    case '\\':
+        fputs("\\\\", f);
+        return;
+    case '\n':
+        fputs("\\n", f);
+        return;
+    case '\r':
+        fputs("\\r", f);
+        return;
+    case '\t':
+        fputs("\\t", f);
+        return;
+    case '\b':
+        fputs("\\b", f);
+        return;
+    case '\f':
+        fputs("\\f", f);
+        return;
+    default:
+        break;
+    }
+    if (c < 0x20 || c >= 0x7F) {
+        fprintf(f, "\\u%04x", (unsigned)c);
+    } else {
+        fputc(c, f);
+    }
+}
+
+void output_json_string(FILE *f, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    fputc('"', f);
+    while (i < len) {
+        size_t n = (p[i] >= 0x80) ? utf8_sequence_len(p + i, len - i) : 0;
+        if (n > 1) {
+            fwrite(p + i, 1, n, f);
+            i += n;
+        } else {
+            json_escape_byte(f, p[i]);
+            i++;
+        }
+    }
+    fputc('"', f);
+}
+
+/* Write `"name":` (name is a plain identifier). */
+static void json_key(FILE *f, const char *name)
+{
+    fprintf(f, "\"%s\":", name);
+}
+
+static void json_cstring(FILE *f, const char *s)
+{
+    output_json_string(f, s, strlen(s));
+}
+
+/* --- Reply shapes ------------------------------------------------------- */
+
+static const char *reply_type_name(int type)
+{
+    switch (type) {
+    case REDIS_REPLY_STRING:
+        return "bulk string";
+    case REDIS_REPLY_ARRAY:
+        return "array";
+    case REDIS_REPLY_INTEGER:
+        return "integer";
+    case REDIS_REPLY_NIL:
+        return "nil";
+    case REDIS_REPLY_STATUS:
+        return "status";
+    case REDIS_REPLY_ERROR:
+        return "error";
+    default:
+        return "unknown";
+    }
+}
+
+/* Report a reply the command cannot produce: a server of another kind or
+ * version. */
+static int
+unexpected(const struct output *o, const char *command, const redisReply *r)
+{
+    fprintf(o->err, "error: unexpected reply to %s: %s", command,
+            reply_type_name(r->type));
+    if (r->type == REDIS_REPLY_ARRAY) {
+        fprintf(o->err, " of %zu elements", r->elements);
+    }
+    fputc('\n', o->err);
+    return CLI_EXIT_REPLY;
+}
+
+static int is_type(const redisReply *r, int type)
+{
+    return r != NULL && r->type == type;
+}
+
+/* An array of @n elements whose types are given by @types. */
+static int is_tuple(const redisReply *r, const int *types, size_t n)
+{
+    if (!is_type(r, REDIS_REPLY_ARRAY) || r->elements != n) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!is_type(r->element[i], types[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A field/value array of bulk strings, like HGETALL's. */
+static int is_record(const redisReply *r)
+{
+    if (!is_type(r, REDIS_REPLY_ARRAY) || r->elements % 2 != 0) {
+        return 0;
+    }
+    for (size_t i = 0; i < r->elements; i++) {
+        if (!is_type(r->element[i], REDIS_REPLY_STRING)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Whether the bulk string @s is exactly @word. */
+static int str_is(const redisReply *s, const char *word)
+{
+    size_t n = strlen(word);
+
+    return s->len == n && memcmp(s->str, word, n) == 0;
+}
+
+/* The value of @field in the record @rec, or NULL. */
+static const redisReply *record_get(const redisReply *rec, const char *field)
+{
+    for (size_t i = 0; i + 1 < rec->elements; i += 2) {
+        if (str_is(rec->element[i], field)) {
+            return rec->element[i + 1];
+        }
+    }
+    return NULL;
+}
+
+static int not_found(const struct output *o, const char *key)
+{
+    fprintf(o->err, "not found: %s\n", key);
+    return CLI_EXIT_NOTFOUND;
+}
+
+/* --- Renderers ---------------------------------------------------------- */
+
+int output_ping(const struct output *o, const char *key, const redisReply *r)
+{
+    if (!is_type(r, REDIS_REPLY_STATUS) && !is_type(r, REDIS_REPLY_STRING)) {
+        return unexpected(o, "PING", r);
+    }
+    if (o->format == OUTPUT_JSON) {
+        fputc('{', o->out);
+        json_key(o->out, "reply");
+        output_json_string(o->out, r->str, r->len);
+        fputs("}\n", o->out);
+    } else {
+        fwrite(r->str, 1, r->len, o->out);
+        fputc('\n', o->out);
+    }
+    return CLI_EXIT_OK;
+}
+
+int output_leader(const struct output *o, const char *key, const redisReply *r)
+{
+    static const int shape[] = { REDIS_REPLY_INTEGER, REDIS_REPLY_STRING,
+                                 REDIS_REPLY_STRING, REDIS_REPLY_STRING };
+    static const char *names[] = { "raft_address", "client_address", "zone" };
+
+    if (!is_tuple(r, shape, 4)) {
+        return unexpected(o, "LEADER", r);
+    }
+    if (o->format == OUTPUT_JSON) {
+        fprintf(o->out, "{\"id\":%lld", r->element[0]->integer);
+        for (size_t i = 0; i < 3; i++) {
+            const redisReply *v = r->element[i + 1];
+            fputc(',', o->out);
+            json_key(o->out, names[i]);
+            output_json_string(o->out, v->str, v->len);
+        }
+        fputs("}\n", o->out);
+        return CLI_EXIT_OK;
+    }
+    fprintf(o->out, "id: %lld\n", r->element[0]->integer);
+    for (size_t i = 0; i < 3; i++) {
+        const redisReply *v = r->element[i + 1];
+        fprintf(o->out, "%s: %.*s\n", names[i], (int)v->len, v->str);
+    }
+    return CLI_EXIT_OK;
+}
+
+/* The text shown in @col for @rec, "-" when the field is missing. */
+static const char *
+member_cell(const redisReply *rec, const struct column *col, size_t *len)
+{
+    const redisReply *v = record_get(rec, col->field);
+
+    if (v == NULL) {
+        *len = 1;
+        return "-";
+    }
+    if (col->is_flag && v->len == 1 && (v->str[0] == '0' || v->str[0] == '1')) {
+        *len = (v->str[0] == '1') ? 3 : 2;
+        return (v->str[0] == '1') ? "yes" : "no";
+    }
+    *len = v->len;
+    return v->str;
+}
+
+static void member_widths(const redisReply *r, int *widths)
+{
+    for (size_t c = 0; c < N_MEMBER_COLUMNS; c++) {
+        widths[c] = (int)strlen(member_columns[c].title);
+        for (size_t i = 0; i < r->elements; i++) {
+            size_t len;
+            member_cell(r->element[i], &member_columns[c], &len);
+            if (len > (size_t)widths[c] && len < 1024) {
+                widths[c] = (int)len;
+            }
+        }
+    }
+}
+
+static void members_table(FILE *f, const redisReply *r)
+{
+    int widths[N_MEMBER_COLUMNS];
+
+    member_widths(r, widths);
+    for (size_t c = 0; c < N_MEMBER_COLUMNS; c++) {
+        const char *sep = (c + 1 < N_MEMBER_COLUMNS) ? "  " : "\n";
+        int w = (c + 1 < N_MEMBER_COLUMNS) ? widths[c] : 0;
+        fprintf(f, "%-*s%s", w, member_columns[c].title, sep);
+    }
+    for (size_t i = 0; i < r->elements; i++) {
+        for (size_t c = 0; c < N_MEMBER_COLUMNS; c++) {
+            const char *sep = (c + 1 < N_MEMBER_COLUMNS) ? "  " : "\n";
+            int w = (c + 1 < N_MEMBER_COLUMNS) ? widths[c] : 0;
+            size_t len;
+            const char *s =
+                member_cell(r->element[i], &member_columns[c], &len);
+            fprintf(f, "%-*.*s%s", w, (int)len, s, sep);
+        }
+    }
+}
+
+static int is_digits(const char *s, size_t len)
+{
+    if (len == 0 || len > 18) {
+        return 0;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* One record as a JSON object: "id" as a number, "reachable" and "leader"
+ * as booleans, every other field as a string. */
+static void member_json(FILE *f, const redisReply *rec)
+{
+    fputc('{', f);
+    for (size_t i = 0; i + 1 < rec->elements; i += 2) {
+        const redisReply *name = rec->element[i];
+        const redisReply *v = rec->element[i + 1];
+        int is_flag = str_is(name, "reachable") || str_is(name, "leader");
+        fputs(i > 0 ? "," : "", f);
+        output_json_string(f, name->str, name->len);
+        fputc(':', f);
+        if (str_is(name, "id") && is_digits(v->str, v->len)) {
+            fprintf(f, "%.*s", (int)v->len, v->str);
+        } else if (is_flag && v->len == 1 &&
+                   (v->str[0] == '0' || v->str[0] == '1')) {
+            fputs(v->str[0] == '1' ? "true" : "false", f);
+        } else {
+            output_json_string(f, v->str, v->len);
+        }
+    }
+    fputc('}', f);
+}
+
+int output_members(const struct output *o, const char *key, const redisReply *r)
+{
+    if (!is_type(r, REDIS_REPLY_ARRAY)) {
+        return unexpected(o, "MEMBERS", r);
+    }
+    for (size_t i = 0; i < r->elements; i++) {
+        if (!is_record(r->element[i])) {
+            return unexpected(o, "MEMBERS", r);
+        }
+    }
+    if (o->format == OUTPUT_HUMAN) {
+        members_table(o->out, r);
+        return CLI_EXIT_OK;
+    }
+    fputs("{\"members\":[", o->out);
+    for (size_t i = 0; i < r->elements; i++) {
+        fputs(i > 0 ? "," : "", o->out);
+        member_json(o->out, r->element[i]);
+    }
+    fputs("]}\n", o->out);
+    return CLI_EXIT_OK;
+}
+
+/* State of the INFO text to JSON conversion. */
+struct info_json {
+    FILE *f;
+    int n_sections;
+    int n_fields; /* in the open section */
+};
+
+static void info_open_section(struct info_json *j, const char *name, size_t n)
+{
+    fputs(j->n_sections > 0 ? "}," : "", j->f);
+    fputc('"', j->f);
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        c = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+        json_escape_byte(j->f, (unsigned char)c);
+    }
+    fputs("\":{", j->f);
+    j->n_sections++;
+    j->n_fields = 0;
+}
+
+/* One line of INFO text (no line terminator): "# Section", "key:value" or
+ * anything else, which is skipped. */
+static void info_line(struct info_json *j, const char *line, size_t len)
+{
+    const char *colon = memchr(line, ':', len);
+
+    if (len > 0 && line[0] == '#') {
+        size_t skip = 1;
+        while (skip < len && line[skip] == ' ') {
+            skip++;
+        }
+        info_open_section(j, line + skip, len - skip);
+        return;
+    }
+    if (colon == NULL) {
+        return;
+    }
+    if (j->n_sections == 0) {
+        info_open_section(j, "general", 7);
+    }
+    fputs(j->n_fields > 0 ? "," : "", j->f);
+    output_json_string(j->f, line, (size_t)(colon - line));
+    fputc(':', j->f);
+    output_json_string(j->f, colon + 1, len - (size_t)(colon - line) - 1);
+    j->n_fields++;
+}
+
+/* Call @fn for each line of @s, with "\r\n" or "\n" terminators removed. */
+static void for_each_line(const char *s,
+                          size_t len,
+                          void (*fn)(void *, const char *, size_t),
+                          void *arg)
+{
+    size_t start = 0;
+
+    while (start < len) {
+        const char *nl = memchr(s + start, '\n', len - start);
+        size_t end = nl ? (size_t)(nl - s) : len;
+        size_t n = end - start;
+        if (n > 0 && s[start + n - 1] == '\r') {
+            n--;
+        }
+        fn(arg, s + start, n);
+        start = end + 1;
+    }
+}
+
+static void info_json_line(void *arg, const char *line, size_t len)
+{
+    info_line(arg, line, len);
+}
+
+static void info_human_line(void *arg, const char *line, size_t len)
+{
+    FILE *f = arg;
+
+    fwrite(line, 1, len, f);
+    fputc('\n', f);
+}
+
+int output_info(const struct output *o, const char *key, const redisReply *r)
+{
+    struct info_json j = { o->out, 0, 0 };
+
+    if (!is_type(r, REDIS_REPLY_STRING)) {
+        return unexpected(o, "INFO", r);
+    }
+    if (o->format == OUTPUT_HUMAN) {
+        for_each_line(r->str, r->len, info_human_line, o->out);
+        return CLI_EXIT_OK;
+    }
+    fputc('{', o->out);
+    for_each_line(r->str, r->len, info_json_line, &j);
+    fputs(j.n_sections > 0 ? "}}\n" : "}\n", o->out);
+    return CLI_EXIT_OK;
+}
+
+int output_get(const struct output *o, const char *key, const redisReply *r)
+{
+    if (is_type(r, REDIS_REPLY_NIL)) {
+        return not_found(o, key);
+    }
+    if (!is_type(r, REDIS_REPLY_STRING)) {
+        return unexpected(o, "GET", r);
+    }
+    if (o->format == OUTPUT_JSON) {
+        fputc('{', o->out);
+        json_key(o->out, "key");
+        json_cstring(o->out, key);
+        fputc(',', o->out);
+        json_key(o->out, "value");
+        output_json_string(o->out, r->str, r->len);
+        fputs("}\n", o->out);
+    } else {
+        fwrite(r->str, 1, r->len, o->out);
+        fputc('\n', o->out);
+    }
+    return CLI_EXIT_OK;
+}
+
+int output_set(const struct output *o, const char *key, const redisReply *r)
+{
+    if (!is_type(r, REDIS_REPLY_STATUS) || !str_is(r, "OK")) {
+        return unexpected(o, "SET", r);
+    }
+    if (o->format == OUTPUT_JSON) {
+        fputc('{', o->out);
+        json_key(o->out, "key");
+        json_cstring(o->out, key);
+        fputs(",\"ok\":true}\n", o->out);
+    } else {
+        fputs("OK\n", o->out);
+    }
+    return CLI_EXIT_OK;
+}
+
+int output_del(const struct output *o, const char *key, const redisReply *r)
+{
+    if (!is_type(r, REDIS_REPLY_INTEGER)) {
+        return unexpected(o, "DEL", r);
+    }
+    if (o->format == OUTPUT_JSON) {
+        fprintf(o->out, "{\"deleted\":%lld}\n", r->integer);
+    } else {
+        fprintf(o->out, "%lld\n", r->integer);
+    }
+    return CLI_EXIT_OK;
+}
+
+int output_cas(const struct output *o, const char *key, const redisReply *r)
+{
+    int replaced;
+
+    if (!is_type(r, REDIS_REPLY_INTEGER) || r->integer < 0 || r->integer > 1) {
+        return unexpected(o, "CAS", r);
+    }
+    replaced = (r->integer == 1);
+    if (o->format == OUTPUT_JSON) {
+        fputc('{', o->out);
+        json_key(o->out, "key");
+        json_cstring(o->out, key);
+        fprintf(o->out, ",\"replaced\":%s}\n", replaced ? "true" : "false");
+    } else {
+        fputs(replaced ? "replaced\n"
+                       : "not replaced (value differs or key absent)\n",
+              o->out);
+    }
+    return CLI_EXIT_OK;
+}
+
+int output_keys(const struct output *o, const char *key, const redisReply *r)
+{
+    if (!is_type(r, REDIS_REPLY_ARRAY)) {
+        return unexpected(o, "KEYS", r);
+    }
+    for (size_t i = 0; i < r->elements; i++) {
+        if (!is_type(r->element[i], REDIS_REPLY_STRING)) {
+            return unexpected(o, "KEYS", r);
+        }
+    }
+    if (o->format == OUTPUT_JSON) {
+        fputs("{\"keys\":[", o->out);
+    }
+    for (size_t i = 0; i < r->elements; i++) {
+        const redisReply *k = r->element[i];
+        if (o->format == OUTPUT_JSON) {
+            fputs(i > 0 ? "," : "", o->out);
+            output_json_string(o->out, k->str, k->len);
+        } else {
+            fwrite(k->str, 1, k->len, o->out);
+            fputc('\n', o->out);
+        }
+    }
+    if (o->format == OUTPUT_JSON) {
+        fputs("]}\n", o->out);
+    }
+    return CLI_EXIT_OK;
+}
+
+int output_rev(const struct output *o, const char *key, const redisReply *r)
+{
+    static const int shape[] = { REDIS_REPLY_STRING, REDIS_REPLY_INTEGER,
+                                 REDIS_REPLY_INTEGER, REDIS_REPLY_INTEGER };
+    static const char *names[] = { "create_revision", "mod_revision",
+                                   "version" };
+
+    if (is_type(r, REDIS_REPLY_NIL)) {
+        return not_found(o, key);
+    }
+    if (!is_tuple(r, shape, 4)) {
+        return unexpected(o, "GETREV", r);
+    }
+    if (o->format == OUTPUT_JSON) {
+        fputc('{', o->out);
+        json_key(o->out, "key");
+        json_cstring(o->out, key);
+        fputc(',', o->out);
+        json_key(o->out, "value");
+        output_json_string(o->out, r->element[0]->str, r->element[0]->len);
+        for (size_t i = 0; i < 3; i++) {
+            fprintf(o->out, ",\"%s\":%lld", names[i],
+                    r->element[i + 1]->integer);
+        }
+        fputs("}\n", o->out);
+        return CLI_EXIT_OK;
+    }
+    fputs("value: ", o->out);
+    fwrite(r->element[0]->str, 1, r->element[0]->len, o->out);
+    fputc('\n', o->out);
+    for (size_t i = 0; i < 3; i++) {
+        fprintf(o->out, "%s: %lld\n", names[i], r->element[i + 1]->integer);
+    }
+    return CLI_EXIT_OK;
+}

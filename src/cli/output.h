@@ -1,0 +1,63 @@
+/* CLI output: turns a server reply into human text or one JSON document.
+ * scalekeeper.c sends the command; the renderers here only format. */
+#ifndef SK_OUTPUT_H
+#define SK_OUTPUT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <hiredis/hiredis.h>
+
+/* The CLI's exit codes (docs/cli.md lists them; --help too). */
+enum cli_exit {
+    CLI_EXIT_OK = 0,          /* success */
+    CLI_EXIT_REPLY = 1,       /* the server replied with an error */
+    CLI_EXIT_USAGE = 2,       /* bad options or arguments */
+    CLI_EXIT_UNREACHABLE = 3, /* no endpoint could be reached */
+    CLI_EXIT_NOTFOUND = 4     /* get/rev: the key does not exist */
+};
+
+enum output_format {
+    OUTPUT_HUMAN,
+    OUTPUT_JSON
+};
+
+struct output {
+    FILE *out; /* results; not owned */
+    FILE *err; /* diagnostics; not owned */
+    enum output_format format;
+};
+
+/* Render @r, the reply to one subcommand, on o->out.
+ *
+ * @key is the subcommand's first argument (the key for get/set/cas/rev), or
+ * NULL when it has none. @r is never an error reply: the caller reports
+ * those. Returns CLI_EXIT_OK, CLI_EXIT_NOTFOUND (nothing written on o->out),
+ * or CLI_EXIT_REPLY when the reply has a shape the command cannot have (a
+ * message goes to o->err). */
+typedef int (*output_render_fn)(const struct output *o,
+                                const char *key,
+                                const redisReply *r);
+
+int output_ping(const struct output *o, const char *key, const redisReply *r);
+int output_leader(const struct output *o, const char *key, const redisReply *r);
+int output_members(const struct output *o,
+                   const char *key,
+                   const redisReply *r);
+int output_info(const struct output *o, const char *key, const redisReply *r);
+int output_get(const struct output *o, const char *key, const redisReply *r);
+int output_set(const struct output *o, const char *key, const redisReply *r);
+int output_del(const struct output *o, const char *key, const redisReply *r);
+int output_cas(const struct output *o, const char *key, const redisReply *r);
+int output_keys(const struct output *o, const char *key, const redisReply *r);
+int output_rev(const struct output *o, const char *key, const redisReply *r);
+
+/* Write @s (@len bytes, any content) to @f as a quoted JSON string.
+ *
+ * Valid UTF-8 is copied as is; '"', '\\' and control characters are escaped;
+ * DEL and every byte that is not part of a valid UTF-8 sequence is written as
+ * \u00XX, so binary values give valid JSON (but such a byte cannot be told
+ * apart from the character U+00XX). */
+void output_json_string(FILE *f, const char *s, size_t len);
+
+#endif

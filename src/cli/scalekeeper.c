@@ -1,0 +1,615 @@
+/* scalekeeper: the command-line client. Parses flags, sends one RESP command
+ * to the first endpoint that answers, and renders the reply (output.c).
+ *
+ * Failover rule: a read may move on to the next endpoint when one cannot be
+ * reached, drops the connection, or answers NOLEADER/NOTLEADER/TRYAGAIN/
+ * UNCERTAIN. A write moves on only while nothing was sent: before a write,
+ * the endpoint must answer PING; once the write is sent, a dropped connection
+ * or any error reply ends the run, since the write may have been applied. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "cli/output.h"
+#include "lib/buf.h"
+#include "lib/mem.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+#define DEFAULT_ENDPOINTS  "127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003"
+#define DEFAULT_TIMEOUT_MS 5000
+#define MAX_TIMEOUT_MS     3600000L
+
+struct options {
+    const char *endpoints; /* comma-separated host:port list; borrowed */
+    enum output_format format;
+    long timeout_ms;
+};
+
+struct subcommand {
+    const char *name;
+    const char *verb; /* the RESP command sent */
+    const char *args; /* for usage messages */
+    int min_args;
+    int max_args; /* -1: no limit */
+    int is_write;
+    unsigned value_args; /* bit i set: argument i is a value; "-" is stdin */
+    output_render_fn render;
+};
+
+static const struct subcommand subcommands[] = {
+    { "leader", "LEADER", "", 0, 0, 0, 0, output_leader },
+    { "members", "MEMBERS", "", 0, 0, 0, 0, output_members },
+    { "info", "INFO", "[section]", 0, 1, 0, 0, output_info },
+    { "get", "GET", "<key>", 1, 1, 0, 0, output_get },
+    { "set", "SET", "<key> <value>", 2, 2, 1, 1u << 1, output_set },
+    { "del", "DEL", "<key> [key ...]", 1, -1, 1, 0, output_del },
+    { "cas", "CAS", "<key> <expected> <new>", 3, 3, 1, (1u << 1) | (1u << 2),
+      output_cas },
+    { "keys", "KEYS", "[pattern]", 0, 1, 0, 0, output_keys },
+    { "rev", "GETREV", "<key>", 1, 1, 0, 0, output_rev },
+    { "ping", "PING", "", 0, 0, 0, 0, output_ping },
+};
+
+#define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
+
+/* The RESP command to send, built from the subcommand's arguments. */
+struct request {
+    const struct subcommand *cmd;
+    const char *key; /* first argument or NULL; borrowed */
+    int argc;
+    const char **argv; /* owned array of borrowed strings */
+    size_t *argv_len;  /* owned */
+    struct buf stdin_value;
+};
+
+struct endpoint {
+    char *name; /* as given, for messages; owned */
+    char *host; /* owned */
+    int port;
+};
+
+struct endpoint_list {
+    struct endpoint *items; /* owned */
+    size_t n;
+};
+
+/* What went wrong on the endpoints tried so far. */
+struct failures {
+    struct buf log;   /* "  host:port: reason\n" lines */
+    char *last_error; /* the last retryable error reply; owned */
+    int n_unreachable;
+};
+
+static const char usage_text[] =
+    "usage: scalekeeper [options] <command> [args]\n"
+    "\n"
+    "Commands:\n"
+    "  leader                      the current leader: id, addresses, zone\n"
+    "  members                     table of members: ID ZONE ROLE LEADER\n"
+    "                              REACHABLE RAFT CLIENT\n"
+    "  info [section]              server, raft, clients, store, persistence\n"
+    "  get <key>                   print the value\n"
+    "  set <key> <value>           store a value\n"
+    "  del <key> [key ...]         delete keys; prints how many existed\n"
+    "  cas <key> <expected> <new>  replace the value only if it is <expected>\n"
+    "  keys [pattern]              keys matching a glob pattern (default *)\n"
+    "  rev <key>                   value, create/mod revision and version\n"
+    "  ping                        check that a node answers\n"
+    "A value argument given as - is read from standard input (binary safe).\n"
+    "\n"
+    "Options (before the command):\n"
+    "  --endpoints H:P,...  nodes to try in order (default $SCALEKEEPER_"
+    "ENDPOINTS\n"
+    "                       or " DEFAULT_ENDPOINTS ")\n"
+    "  --json               print one JSON document per command\n"
+    "  --timeout-ms N       connect and command timeout (default 5000)\n"
+    "  -h, --help           show this help\n"
+    "  -V, --version        show the version\n"
+    "\n"
+    "Reads move on to the next endpoint when one fails; a write is never\n"
+    "sent twice: if its outcome is unknown, scalekeeper says so and exits 1.\n"
+    "\n"
+    "Exit status:\n"
+    "  0  success\n"
+    "  1  the server replied with an error, or a write's outcome is unknown\n"
+    "  2  usage error\n"
+    "  3  no endpoint could be reached\n"
+    "  4  key not found (get, rev)\n";
+
+static int usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* Print a one-line usage complaint and return CLI_EXIT_USAGE. */
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    fputs("scalekeeper: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs("\nTry 'scalekeeper --help'.\n", stderr);
+    va_end(ap);
+    return CLI_EXIT_USAGE;
+}
+
+/* --- Options ------------------------------------------------------------ */
+
+static int parse_timeout(const char *s, long *timeout_ms)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < 1 || v > MAX_TIMEOUT_MS) {
+        return usage_error("--timeout-ms: '%s' is not a number of "
+                           "milliseconds (1-3600000)",
+                           s);
+    }
+    *timeout_ms = v;
+    return 0;
+}
+
+/* getopt_long() refused an option; @arg is the last word it looked at. */
+static int bad_option(const char *arg)
+{
+    if (optopt != 0 && optopt != '-' && strncmp(arg, "--", 2) != 0) {
+        return usage_error("unknown option '-%c'", optopt);
+    }
+    return usage_error("unknown option or missing value: '%s'", arg);
+}
+
+/* Fill @o from the options before the command. Returns 0 with *next the
+ * index of the command, -1 when --help/--version was handled, or an exit
+ * code. */
+static int parse_options(int argc, char **argv, struct options *o, int *next)
+{
+    static const struct option longopts[] = {
+        { "endpoints", required_argument, NULL, 'e' },
+        { "json", no_argument, NULL, 'j' },
+        { "timeout-ms", required_argument, NULL, 't' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c;
+
+    o->endpoints = getenv("SCALEKEEPER_ENDPOINTS");
+    if (o->endpoints == NULL || o->endpoints[0] == '\0') {
+        o->endpoints = DEFAULT_ENDPOINTS;
+    }
+    o->format = OUTPUT_HUMAN;
+    o->timeout_ms = DEFAULT_TIMEOUT_MS;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
+        int rc = 0;
+        switch (c) {
+        case 'e':
+            o->endpoints = optarg;
+            break;
+        case 'j':
+            o->format = OUTPUT_JSON;
+            break;
+        case 't':
+            rc = parse_timeout(optarg, &o->timeout_ms);
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return -1;
+        case 'V':
+            printf("scalekeeper %s\n", PACKAGE_VERSION);
+            return -1;
+        default:
+            return bad_option(argv[optind - 1]);
+        }
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    *next = optind;
+    return 0;
+}
+
+/* --- Endpoints ---------------------------------------------------------- */
+
+/* Split "host:port" or "[v6]:port" into @ep. Returns 0 or a usage error. */
+static int endpoint_parse(const char *text, size_t len, struct endpoint *ep)
+{
+    char *name = mem_strndup(text, len);
+    char *colon = strrchr(name, ':');
+    const char *host = name;
+    size_t host_len;
+    char *end;
+    long port;
+
+    if (colon == NULL || colon == name) {
+        goto bad;
+    }
+    host_len = (size_t)(colon - name);
+    if (name[0] == '[' && colon[-1] == ']') {
+        host++;
+        host_len -= 2;
+    }
+    errno = 0;
+    port = strtol(colon + 1, &end, 10);
+    if (host_len == 0 || errno != 0 || end == colon + 1 || *end != '\0' ||
+        port < 1 || port > 65535) {
+        goto bad;
+    }
+    ep->host = mem_strndup(host, host_len);
+    ep->port = (int)port;
+    ep->name = name;
+    return 0;
+
+bad:
+    usage_error("bad endpoint '%s' (expected host:port)", name);
+    mem_free(name);
+    return CLI_EXIT_USAGE;
+}
+
+static void endpoints_free(struct endpoint_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        mem_free(l->items[i].name);
+        mem_free(l->items[i].host);
+    }
+    mem_free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}
+
+/* Parse the comma-separated @spec; empty entries are skipped. */
+static int endpoints_parse(const char *spec, struct endpoint_list *l)
+{
+    const char *p = spec;
+
+    l->items = mem_calloc(strlen(spec) / 2 + 1, sizeof *l->items);
+    l->n = 0;
+    while (*p != '\0') {
+        size_t len = strcspn(p, ",");
+        if (len > 0) {
+            int rc = endpoint_parse(p, len, &l->items[l->n]);
+            if (rc != 0) {
+                endpoints_free(l);
+                return rc;
+            }
+            l->n++;
+        }
+        p += len + (p[len] == ',');
+    }
+    if (l->n == 0) {
+        endpoints_free(l);
+        return usage_error("no endpoints given in '%s'", spec);
+    }
+    return 0;
+}
+
+/* --- Request ------------------------------------------------------------ */
+
+static const struct subcommand *subcommand_find(const char *name)
+{
+    for (size_t i = 0; i < N_SUBCOMMANDS; i++) {
+        if (strcmp(subcommands[i].name, name) == 0) {
+            return &subcommands[i];
+        }
+    }
+    return NULL;
+}
+
+static int check_arity(const struct subcommand *sc, int nargs, char **args)
+{
+    if (nargs >= sc->min_args && (sc->max_args < 0 || nargs <= sc->max_args)) {
+        return 0;
+    }
+    for (int i = 0; i < nargs; i++) {
+        if (strncmp(args[i], "--", 2) == 0 && args[i][2] != '\0') {
+            return usage_error("options go before the command: '%s'", args[i]);
+        }
+    }
+    fprintf(stderr, "scalekeeper: usage: scalekeeper [options] %s %s\n",
+            sc->name, sc->args);
+    return CLI_EXIT_USAGE;
+}
+
+/* Read all of standard input into @b. Returns 0 or -1 with errno. */
+static int read_stdin(struct buf *b)
+{
+    char chunk[65536];
+    size_t n;
+
+    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
+        buf_append(b, chunk, n);
+    }
+    return ferror(stdin) ? -1 : 0;
+}
+
+/* Set argument @i of @req to @arg, or to standard input when it is a value
+ * given as "-". Returns 0 or an exit code. */
+static int request_set_arg(struct request *req, int i, const char *arg)
+{
+    int is_value = (req->cmd->value_args >> i) & 1u;
+    int n = i + 1; /* argv[0] is the verb */
+
+    if (!is_value || strcmp(arg, "-") != 0) {
+        req->argv[n] = arg;
+        req->argv_len[n] = strlen(arg);
+        return 0;
+    }
+    if (req->stdin_value.base != NULL) {
+        return usage_error("%s: only one value can be read from stdin",
+                           req->cmd->name);
+    }
+    if (read_stdin(&req->stdin_value) != 0) {
+        fprintf(stderr, "error: reading stdin: %s\n", strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    buf_reserve(&req->stdin_value, 1); /* base is non-NULL from here on */
+    req->argv[n] = req->stdin_value.base;
+    req->argv_len[n] = req->stdin_value.len;
+    return 0;
+}
+
+static void request_close(struct request *req)
+{
+    mem_free(req->argv);
+    mem_free(req->argv_len);
+    buf_close(&req->stdin_value);
+}
+
+/* Build the command for @sc from its @nargs arguments. Returns 0 or an exit
+ * code; on error @req holds nothing to free. */
+static int request_init(struct request *req,
+                        const struct subcommand *sc,
+                        int nargs,
+                        char **args)
+{
+    static const char default_pattern[] = "*";
+    int rc = check_arity(sc, nargs, args);
+
+    if (rc != 0) {
+        return rc;
+    }
+    req->cmd = sc;
+    req->key = nargs > 0 ? args[0] : NULL;
+    req->argc = (strcmp(sc->name, "keys") == 0) ? 2 : nargs + 1;
+    req->argv = mem_calloc((size_t)req->argc, sizeof *req->argv);
+    req->argv_len = mem_calloc((size_t)req->argc, sizeof *req->argv_len);
+    buf_init(&req->stdin_value);
+    req->argv[0] = sc->verb;
+    req->argv_len[0] = strlen(sc->verb);
+    for (int i = 0; i + 1 < req->argc && rc == 0; i++) {
+        rc = request_set_arg(req, i, i < nargs ? args[i] : default_pattern);
+    }
+    if (rc != 0) {
+        request_close(req);
+    }
+    return rc;
+}
+
+/* --- Talking to endpoints ----------------------------------------------- */
+
+static struct timeval timeval_ms(long ms)
+{
+    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+    return tv;
+}
+
+static void note_failure(struct failures *f,
+                         const struct endpoint *ep,
+                         const char *what,
+                         const char *detail)
+{
+    buf_printf(&f->log, "  %s: %s%s\n", ep->name, what, detail);
+}
+
+/* Connect to @ep; when @probe, also require an answer to PING, so that a
+ * write is only sent to a node that is up. NULL when unreachable. */
+static redisContext *endpoint_connect(const struct endpoint *ep,
+                                      long timeout_ms,
+                                      int probe,
+                                      struct failures *f)
+{
+    struct timeval tv = timeval_ms(timeout_ms);
+    redisContext *c = redisConnectWithTimeout(ep->host, ep->port, tv);
+    redisReply *r;
+
+    if (c == NULL || c->err) {
+        note_failure(f, ep, "", c ? c->errstr : "cannot allocate context");
+        goto err;
+    }
+    if (redisSetTimeout(c, tv) != REDIS_OK) {
+        note_failure(f, ep, "cannot set timeout: ", c->errstr);
+        goto err;
+    }
+    if (!probe) {
+        return c;
+    }
+    r = redisCommand(c, "PING");
+    if (r == NULL) {
+        note_failure(f, ep, "no answer to PING: ", c->errstr);
+        goto err;
+    }
+    freeReplyObject(r);
+    return c;
+
+err:
+    redisFree(c);
+    f->n_unreachable++;
+    return NULL;
+}
+
+/* Whether the error reply @msg starts with the error code @code. */
+static int is_error_code(const char *msg, const char *code)
+{
+    size_t n = strlen(code);
+
+    return strncmp(msg, code, n) == 0 && (msg[n] == ' ' || msg[n] == '\0');
+}
+
+/* Whether a read may try the next endpoint after error reply @msg. */
+static int is_retryable(const char *msg)
+{
+    return is_error_code(msg, "NOLEADER") || is_error_code(msg, "NOTLEADER") ||
+           is_error_code(msg, "TRYAGAIN") || is_error_code(msg, "UNCERTAIN");
+}
+
+/* The connection to @ep broke after the command was sent. Returns -1 to
+ * try the next endpoint (reads) or an exit code (writes). */
+static int on_lost(const struct request *req,
+                   const struct endpoint *ep,
+                   const redisContext *c,
+                   struct failures *f)
+{
+    if (req->cmd->is_write) {
+        fprintf(stderr,
+                "error: connection to %s lost after sending %s (%s)\n"
+                "the write's outcome is unknown: it may or may not have "
+                "been applied; it was not retried\n",
+                ep->name, req->cmd->verb, c->errstr);
+        return CLI_EXIT_REPLY;
+    }
+    note_failure(f, ep, "connection lost: ", c->errstr);
+    return -1;
+}
+
+/* @r is an error reply from @ep. Returns -1 to try the next endpoint
+ * (retryable errors on reads) or an exit code. */
+static int on_error_reply(const struct request *req,
+                          const struct endpoint *ep,
+                          const redisReply *r,
+                          struct failures *f)
+{
+    if (!req->cmd->is_write && is_retryable(r->str)) {
+        note_failure(f, ep, "", r->str);
+        mem_free(f->last_error);
+        f->last_error = mem_strdup(r->str);
+        return -1;
+    }
+    fprintf(stderr, "error: %s\n", r->str);
+    if (req->cmd->is_write && (is_error_code(r->str, "NOLEADER") ||
+                               is_error_code(r->str, "UNCERTAIN"))) {
+        fprintf(stderr, "the write's outcome may be unknown: it was not "
+                        "retried on another endpoint\n");
+    }
+    return CLI_EXIT_REPLY;
+}
+
+/* Send @req to @ep and render the answer. Returns -1 to try the next
+ * endpoint, or an exit code. */
+static int attempt(const struct options *o,
+                   const struct request *req,
+                   const struct endpoint *ep,
+                   struct failures *f)
+{
+    struct output out = { stdout, stderr, o->format };
+    redisContext *c;
+    redisReply *r;
+    int rc;
+
+    c = endpoint_connect(ep, o->timeout_ms, req->cmd->is_write, f);
+    if (c == NULL) {
+        return -1;
+    }
+    r = redisCommandArgv(c, req->argc, req->argv, req->argv_len);
+    if (r == NULL) {
+        rc = on_lost(req, ep, c, f);
+    } else if (r->type == REDIS_REPLY_ERROR) {
+        rc = on_error_reply(req, ep, r, f);
+    } else {
+        rc = req->cmd->render(&out, req->key, r);
+    }
+    freeReplyObject(r);
+    redisFree(c);
+    return rc;
+}
+
+/* Every endpoint failed: explain why. */
+static int report_failures(const struct failures *f)
+{
+    if (f->last_error != NULL) {
+        fprintf(stderr, "error: %s\nendpoints tried:\n%.*s", f->last_error,
+                (int)f->log.len, f->log.base);
+        return CLI_EXIT_REPLY;
+    }
+    fprintf(stderr, "error: no endpoint could be reached:\n%.*s",
+            (int)f->log.len, f->log.base);
+    return CLI_EXIT_UNREACHABLE;
+}
+
+static int execute(const struct options *o, const struct request *req)
+{
+    struct endpoint_list eps;
+    struct failures f = { { NULL, 0, 0 }, NULL, 0 };
+    int rc = endpoints_parse(o->endpoints, &eps);
+
+    if (rc != 0) {
+        return rc;
+    }
+    rc = -1;
+    for (size_t i = 0; i < eps.n && rc < 0; i++) {
+        rc = attempt(o, req, &eps.items[i], &f);
+    }
+    if (rc < 0) {
+        rc = report_failures(&f);
+    }
+    buf_close(&f.log);
+    mem_free(f.last_error);
+    endpoints_free(&eps);
+    return rc;
+}
+
+/* --- main --------------------------------------------------------------- */
+
+/* Flush stdout; a write error (other than a closed pipe) is reported. */
+static int finish_output(int rc)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        if (errno != EPIPE) {
+            fprintf(stderr, "error: writing output: %s\n", strerror(errno));
+        }
+        return rc == 0 ? CLI_EXIT_REPLY : rc;
+    }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    struct request req;
+    const struct subcommand *sc;
+    int next;
+    int rc = parse_options(argc, argv, &o, &next);
+
+    if (rc != 0) {
+        return rc < 0 ? finish_output(CLI_EXIT_OK) : rc;
+    }
+    if (next >= argc) {
+        return usage_error("no command given");
+    }
+    sc = subcommand_find(argv[next]);
+    if (sc == NULL) {
+        return usage_error("unknown command '%s'", argv[next]);
+    }
+    rc = request_init(&req, sc, argc - next - 1, argv + next + 1);
+    if (rc != 0) {
+        return rc;
+    }
+    signal(SIGPIPE, SIG_IGN); /* a peer closing the socket is an error */
+    rc = execute(&o, &req);
+    request_close(&req);
+    return finish_output(rc);
+}

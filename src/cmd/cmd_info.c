@@ -1,0 +1,131 @@
+/* INFO: redis-style sections of "key:value" lines. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/handlers.h"
+#include "node/node.h"
+#include "resp/reply.h"
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+typedef void (*section_fn)(struct node *n, struct buf *b);
+
+static void section_server(struct node *n, struct buf *b)
+{
+    buf_printf(b, "# Server\r\n");
+    buf_printf(b, "scalekeeper_version:%s\r\n", PACKAGE_VERSION);
+    buf_printf(b, "redis_version:7.0.0-scalekeeper\r\n");
+    buf_printf(b, "node_id:%llu\r\n", (unsigned long long)n->cfg->id);
+    buf_printf(b, "zone:%s\r\n", n->cfg->zone);
+    buf_printf(b, "process_id:%ld\r\n", (long)getpid());
+    buf_printf(b, "client_address:%s\r\n", n->cfg->listen);
+    buf_printf(b, "raft_address:%s\r\n", n->cfg->raft_address);
+    buf_printf(b, "uptime_in_seconds:%llu\r\n",
+               (unsigned long long)((node_now_ms(n) - n->start_ms) / 1000));
+}
+
+static void section_raft(struct node *n, struct buf *b)
+{
+    uint64_t leader = 0;
+
+    node_leader(n, &leader, NULL);
+    buf_printf(b, "# Raft\r\n");
+    buf_printf(b, "role:%s\r\n", raft_state_name(raft_state(&n->raft)));
+    buf_printf(b, "term:%llu\r\n",
+               (unsigned long long)raft_current_term(&n->raft));
+    buf_printf(b, "leader_id:%llu\r\n", (unsigned long long)leader);
+    buf_printf(b, "commit_index:%llu\r\n",
+               (unsigned long long)raft_commit_index(&n->raft));
+    buf_printf(b, "applied_index:%llu\r\n",
+               (unsigned long long)raft_last_applied(&n->raft));
+    buf_printf(b, "last_log_index:%llu\r\n",
+               (unsigned long long)raft_last_index(&n->raft));
+    buf_printf(b, "voters:%u\r\n", n->raft.configuration.n);
+    buf_printf(b, "leader_changes:%llu\r\n",
+               (unsigned long long)n->stats.leader_changes);
+    buf_printf(b, "commands_proposed:%llu\r\n",
+               (unsigned long long)n->stats.commands_proposed);
+    buf_printf(b, "batches_applied:%llu\r\n",
+               (unsigned long long)n->stats.batches_applied);
+    buf_printf(b, "barriers:%llu\r\n", (unsigned long long)n->stats.barriers);
+    buf_printf(b, "reads_served:%llu\r\n",
+               (unsigned long long)n->stats.reads_served);
+    buf_printf(b, "requests_forwarded:%llu\r\n",
+               (unsigned long long)n->stats.requests_forwarded);
+}
+
+static void section_clients(struct node *n, struct buf *b)
+{
+    buf_printf(b, "# Clients\r\n");
+    buf_printf(b, "connected_clients:%llu\r\n",
+               (unsigned long long)n->stats.connected_clients);
+    buf_printf(b, "rejected_connections:%llu\r\n",
+               (unsigned long long)n->stats.rejected_connections);
+    buf_printf(b, "maxclients:%zu\r\n", n->cfg->max_clients);
+}
+
+static void section_store(struct node *n, struct buf *b)
+{
+    buf_printf(b, "# Store\r\n");
+    buf_printf(b, "keys:%zu\r\n", kv_count(n->fsm.kv));
+    buf_printf(b, "bytes:%zu\r\n", kv_bytes(n->fsm.kv));
+    buf_printf(b, "revision:%llu\r\n", (unsigned long long)n->fsm.revision);
+}
+
+static void section_persistence(struct node *n, struct buf *b)
+{
+    buf_printf(b, "# Persistence\r\n");
+    buf_printf(b, "data_dir:%s\r\n", n->cfg->data_dir);
+    buf_printf(b, "snapshot_index:%llu\r\n",
+               (unsigned long long)n->snapshot_index);
+    buf_printf(b, "snapshots_taken:%llu\r\n",
+               (unsigned long long)n->stats.snapshots_taken);
+    buf_printf(b, "snapshots_installed:%llu\r\n",
+               (unsigned long long)n->stats.snapshots_installed);
+    buf_printf(b, "snapshot_threshold:%u\r\n", n->cfg->snapshot_threshold);
+}
+
+static const struct {
+    const char *name;
+    section_fn fn;
+} sections[] = {
+    { "server", section_server },   { "raft", section_raft },
+    { "clients", section_clients }, { "store", section_store },
+    { "persistence", section_persistence },
+};
+
+void cmd_info(struct call *c)
+{
+    size_t n_sections = sizeof sections / sizeof sections[0];
+    struct buf body;
+    int all = c->argc == 1;
+
+    buf_init(&body);
+    for (size_t i = 1; i < c->argc; i++) {
+        if (slice_eq_nocase(c->argv[i], "all") ||
+            slice_eq_nocase(c->argv[i], "default") ||
+            slice_eq_nocase(c->argv[i], "everything")) {
+            all = 1;
+        }
+    }
+    for (size_t s = 0; s < n_sections; s++) {
+        int wanted = all;
+        for (size_t i = 1; i < c->argc && !wanted; i++) {
+            wanted = slice_eq_nocase(c->argv[i], sections[s].name);
+        }
+        if (wanted) {
+            if (body.len > 0) {
+                buf_append(&body, "\r\n", 2);
+            }
+            sections[s].fn(c->node, &body);
+        }
+    }
+    reply_bulk(&c->p->reply, body.base ? body.base : "", body.len);
+    buf_close(&body);
+}

@@ -1,0 +1,169 @@
+/* Request dispatch and in-order replies. Each request gets a pending reply at
+ * the tail of the session's queue; local commands complete it at once, reads
+ * and writes complete it when raft (or the leader) answers. Replies leave
+ * only from the head, so a pipeline's replies keep the requests' order
+ * whatever finishes first. */
+#include "cmd/session.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/command.h"
+#include "lib/log.h"
+#include "node/node.h"
+#include "resp/reply.h"
+
+static void pending_ready(struct pending *p)
+{
+    struct session *s = p->owner;
+
+    if (s->head == p && s->ready_cb != NULL) {
+        s->ready_cb(s);
+    }
+}
+
+void session_init(struct session *s,
+                  struct node *n,
+                  uint64_t id,
+                  session_ready_cb cb,
+                  void *owner)
+{
+    memset(s, 0, sizeof *s);
+    s->node = n;
+    s->id = id;
+    s->ready_cb = cb;
+    s->owner = owner;
+}
+
+void session_close(struct session *s)
+{
+    struct pending *p = s->head;
+
+    s->head = s->tail = NULL;
+    s->n_pending = 0;
+    while (p != NULL) {
+        struct pending *next = p->next;
+        pending_orphan(p);
+        p = next;
+    }
+}
+
+static struct pending *push(struct session *s)
+{
+    struct pending *p = pending_new(pending_ready, s);
+
+    if (s->tail != NULL) {
+        s->tail->next = p;
+    } else {
+        s->head = p;
+    }
+    s->tail = p;
+    s->n_pending++;
+    return p;
+}
+
+void session_push_error(struct session *s, const char *text)
+{
+    struct pending *p = push(s);
+
+    reply_error(&p->reply, "ERR", "%s", text);
+    pending_done(p);
+}
+
+void session_take_replies(struct session *s, struct buf *out)
+{
+    while (s->head != NULL && s->head->done) {
+        struct pending *p = s->head;
+        s->head = p->next;
+        if (s->head == NULL) {
+            s->tail = NULL;
+        }
+        s->n_pending--;
+        buf_append(out, p->reply.base, p->reply.len);
+        pending_free(p);
+    }
+}
+
+static void unknown_command(struct call *c)
+{
+    struct buf args;
+
+    buf_init(&args);
+    for (size_t i = 1; i < c->argc && args.len < 128; i++) {
+        buf_printf(&args, "'%.*s' ", (int)(c->argv[i].len > 64 ? 64 : c->argv[i].len),
+                   c->argv[i].base);
+    }
+    reply_error(&c->p->reply, "ERR",
+                "unknown command '%.*s', with args beginning with: %.*s",
+                (int)(c->argv[0].len > 64 ? 64 : c->argv[0].len),
+                c->argv[0].base, (int)args.len, args.base ? args.base : "");
+    buf_close(&args);
+}
+
+static void serve_read(struct call *c, const struct command *cmd)
+{
+    struct node *n = c->node;
+
+    if (c->session->readonly) {
+        readindex_serve_local(n, cmd->read, c->argc, c->argv, c->p);
+    } else if (node_is_leader(n)) {
+        readindex_submit(&n->reads, cmd->read, c->argc, c->argv, c->p);
+    } else if (c->session->is_peer) {
+        reply_error(&c->p->reply, "TRYAGAIN",
+                    "this node is no longer the leader; retry the read");
+        pending_done(c->p);
+    } else if (forward_submit(&n->forward, c->argc, c->argv, false, c->p) !=
+               0) {
+        pending_fail(c->p, SK_ENOLEADER);
+    }
+}
+
+static void serve_write(struct call *c, uint8_t op)
+{
+    struct node *n = c->node;
+
+    if (node_is_leader(n)) {
+        propose_submit(&n->propose, op, c->argc - 1, c->argv + 1, c->p);
+    } else if (c->session->is_peer) {
+        reply_error(&c->p->reply, "TRYAGAIN",
+                    "this node is no longer the leader; not applied, safe to "
+                    "retry");
+        pending_done(c->p);
+    } else if (forward_submit(&n->forward, c->argc, c->argv, true, c->p) !=
+               0) {
+        pending_fail(c->p, SK_ENOLEADER);
+    }
+}
+
+void session_execute(struct session *s, size_t argc, const struct slice *argv)
+{
+    struct call c = { .session = s, .node = s->node, .argc = argc,
+                      .argv = argv };
+    const struct command *cmd;
+    uint8_t op = 0;
+
+    if (argc == 0) {
+        return;
+    }
+    c.p = push(s);
+    cmd = command_lookup(argv[0]);
+    if (cmd == NULL) {
+        unknown_command(&c);
+    } else if (!command_arity_ok(cmd, argc)) {
+        reply_error(&c.p->reply, "ERR",
+                    "wrong number of arguments for '%s' command", cmd->name);
+    } else if (s->node->closing) {
+        reply_errcode(&c.p->reply, SK_ESHUTDOWN);
+    } else if (cmd->flags & CMD_LOCAL) {
+        cmd->local(&c);
+    } else if (cmd->flags & CMD_READ) {
+        if (cmd->check == NULL || cmd->check(&c) == 0) {
+            serve_read(&c, cmd);
+            return;
+        }
+    } else if (cmd->write(&c, &op) == 0) {
+        serve_write(&c, op);
+        return;
+    }
+    pending_done(c.p);
+}

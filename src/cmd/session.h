@@ -1,0 +1,54 @@
+/* A client session: the protocol state of one connection (READONLY, peer
+ * link, pending replies in request order) and the dispatch of each request to
+ * the command table. Knows nothing about sockets: net/conn.c feeds it
+ * requests and drains its replies. */
+#ifndef SK_SESSION_H
+#define SK_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/buf.h"
+#include "lib/slice.h"
+#include "node/pending.h"
+
+struct node;
+struct session;
+
+/* Replies at the head of the queue are complete and can be sent. */
+typedef void (*session_ready_cb)(struct session *s);
+
+struct session {
+    struct node *node;
+    uint64_t id;
+    struct pending *head; /* replies owed, oldest first */
+    struct pending *tail;
+    size_t n_pending;
+    bool readonly; /* READONLY: reads served from local, maybe stale state */
+    bool is_peer;  /* PEERLINK: a follower relaying; never forward again */
+    bool quit;     /* QUIT: close once the replies are sent */
+    session_ready_cb ready_cb;
+    void *owner;
+};
+
+void session_init(struct session *s,
+                  struct node *n,
+                  uint64_t id,
+                  session_ready_cb cb,
+                  void *owner);
+
+/* The connection is gone: replies still in flight are orphaned (freed by
+ * whoever completes them). */
+void session_close(struct session *s);
+
+/* Run one request; its reply is queued in order (maybe completed later). */
+void session_execute(struct session *s, size_t argc, const struct slice *argv);
+
+/* Queue an error reply that is complete at once (framing errors). */
+void session_push_error(struct session *s, const char *text);
+
+/* Move the complete replies at the head of the queue into @out. */
+void session_take_replies(struct session *s, struct buf *out);
+
+#endif

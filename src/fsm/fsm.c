@@ -1,0 +1,253 @@
+/* The replicated state machine: raft hands it committed entries, it applies
+ * their commands to the kv and the member table and writes each command's
+ * RESP reply. Every decision depends on the entry and the state alone. */
+#include "fsm/fsm.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "fsm/entry.h"
+#include "lib/err.h"
+#include "lib/mem.h"
+#include "lib/slice.h"
+#include "resp/reply.h"
+
+void fsm_init(struct fsm *f)
+{
+    f->kv = kv_new();
+    f->revision = 0;
+    f->members = NULL;
+    f->n_members = 0;
+}
+
+void fsm_close(struct fsm *f)
+{
+    for (size_t i = 0; i < f->n_members; i++) {
+        mem_free(f->members[i].client_address);
+        mem_free(f->members[i].zone);
+    }
+    mem_free(f->members);
+    kv_free(f->kv);
+    f->kv = NULL;
+    f->revision = 0;
+    f->members = NULL;
+    f->n_members = 0;
+}
+
+/* The index of member @id, or where it would be inserted; *found says which. */
+static size_t member_find(const struct fsm *f, uint64_t id, bool *found)
+{
+    size_t lo = 0;
+    size_t hi = f->n_members;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (f->members[mid].id < id) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    *found = lo < f->n_members && f->members[lo].id == id;
+    return lo;
+}
+
+const struct fsm_member *fsm_member_get(const struct fsm *f, uint64_t id)
+{
+    bool found;
+    size_t i = member_find(f, id, &found);
+
+    return found ? &f->members[i] : NULL;
+}
+
+/* A node id in decimal: 1 to 20 digits, no sign, no overflow, not 0 (raft
+ * ids start at 1). */
+static bool parse_id(struct slice s, uint64_t *id)
+{
+    uint64_t v = 0;
+
+    if (s.len == 0 || s.len > 20) {
+        return false;
+    }
+    for (size_t i = 0; i < s.len; i++) {
+        char c = s.base[i];
+        uint64_t d;
+
+        if (c < '0' || c > '9') {
+            return false;
+        }
+        d = (uint64_t)(c - '0');
+        if (v > (UINT64_MAX - d) / 10) {
+            return false;
+        }
+        v = v * 10 + d;
+    }
+    *id = v;
+    return v != 0;
+}
+
+/* Member strings are stored as C strings, so an embedded NUL is refused. */
+static bool is_text(struct slice s)
+{
+    return s.len == 0 || memchr(s.base, '\0', s.len) == NULL;
+}
+
+static void
+apply_set(struct fsm *f, const struct entry_cmd *cmd, struct buf *reply)
+{
+    const struct slice *a = cmd->argv;
+
+    f->revision++;
+    kv_put(f->kv, a[0].base, a[0].len, a[1].base, a[1].len, f->revision);
+    if (reply != NULL) {
+        reply_ok(reply);
+    }
+}
+
+/* One revision for the whole command, and none if nothing was removed. */
+static void
+apply_del(struct fsm *f, const struct entry_cmd *cmd, struct buf *reply)
+{
+    long long n = 0;
+
+    for (size_t i = 0; i < cmd->argc; i++) {
+        if (kv_del(f->kv, cmd->argv[i].base, cmd->argv[i].len)) {
+            n++;
+        }
+    }
+    if (n > 0) {
+        f->revision++;
+    }
+    if (reply != NULL) {
+        reply_int(reply, n);
+    }
+}
+
+static void
+apply_cas(struct fsm *f, const struct entry_cmd *cmd, struct buf *reply)
+{
+    const struct slice *a = cmd->argv;
+    const struct kv_entry *e = kv_get(f->kv, a[0].base, a[0].len);
+    bool hit = e != NULL && e->value_len == a[1].len &&
+               (a[1].len == 0 || memcmp(e->value, a[1].base, a[1].len) == 0);
+
+    if (hit) {
+        f->revision++;
+        kv_put(f->kv, a[0].base, a[0].len, a[2].base, a[2].len, f->revision);
+    }
+    if (reply != NULL) {
+        reply_int(reply, hit ? 1 : 0);
+    }
+}
+
+/* Insert or replace the metadata node @id publishes; no new revision. */
+static void
+apply_member(struct fsm *f, const struct entry_cmd *cmd, struct buf *reply)
+{
+    const struct slice *a = cmd->argv;
+    struct fsm_member *m;
+    uint64_t id;
+    bool found;
+    size_t i;
+
+    if (!parse_id(a[0], &id) || !is_text(a[1]) || !is_text(a[2])) {
+        if (reply != NULL) {
+            reply_error(reply, "ERR", "invalid member id, address or zone");
+        }
+        return;
+    }
+    i = member_find(f, id, &found);
+    if (found) {
+        m = &f->members[i];
+        mem_free(m->client_address);
+        mem_free(m->zone);
+    } else {
+        f->members =
+            mem_realloc(f->members, (f->n_members + 1) * sizeof *f->members);
+        memmove(&f->members[i + 1], &f->members[i],
+                (f->n_members - i) * sizeof *f->members);
+        f->n_members++;
+        m = &f->members[i];
+        m->id = id;
+    }
+    m->client_address = mem_strndup(a[1].base, a[1].len);
+    m->zone = mem_strndup(a[2].base, a[2].len);
+    if (reply != NULL) {
+        reply_ok(reply);
+    }
+}
+
+static bool argc_ok(const struct entry_cmd *cmd)
+{
+    switch (cmd->op) {
+    case ENTRY_OP_SET:
+        return cmd->argc == 2;
+    case ENTRY_OP_DEL:
+        return cmd->argc >= 1;
+    case ENTRY_OP_CAS:
+    case ENTRY_OP_MEMBER:
+        return cmd->argc == 3;
+    default:
+        return false;
+    }
+}
+
+static void
+apply_cmd(struct fsm *f, const struct entry_cmd *cmd, struct buf *reply)
+{
+    if (!argc_ok(cmd)) {
+        if (reply != NULL) {
+            reply_error(reply, "ERR",
+                        "wrong number of arguments for entry op %u",
+                        (unsigned)cmd->op);
+        }
+        return;
+    }
+    switch (cmd->op) {
+    case ENTRY_OP_SET:
+        apply_set(f, cmd, reply);
+        break;
+    case ENTRY_OP_DEL:
+        apply_del(f, cmd, reply);
+        break;
+    case ENTRY_OP_CAS:
+        apply_cas(f, cmd, reply);
+        break;
+    case ENTRY_OP_MEMBER:
+        apply_member(f, cmd, reply);
+        break;
+    default:
+        break; /* unreachable: entry_validate() refused unknown ops */
+    }
+}
+
+int fsm_apply(struct fsm *f,
+              const void *data,
+              size_t len,
+              struct buf *replies,
+              size_t n_replies)
+{
+    struct entry_reader er;
+    struct entry_cmd cmd;
+    size_t i = 0;
+    int rv;
+
+    /* Validate first so a bad entry applies nothing rather than a prefix. */
+    rv = entry_validate(data, len);
+    if (rv != 0) {
+        return rv;
+    }
+    rv = entry_reader_open(&er, data, len);
+    while (rv == 0 && (rv = entry_reader_next(&er, &cmd)) == 1) {
+        struct buf *reply = NULL;
+
+        if (replies != NULL && i < n_replies) {
+            reply = &replies[i];
+        }
+        apply_cmd(f, &cmd, reply);
+        i++;
+        rv = 0;
+    }
+    entry_reader_close(&er);
+    return rv;
+}

@@ -1,0 +1,45 @@
+/* One client connection: bytes in -> RESP requests -> session; replies out in
+ * request order. Bounded: input by the request limits, requests in flight by
+ * --max-pending (reading pauses), output by --max-output-bytes (the client is
+ * disconnected, as Redis' client-output-buffer-limit does). */
+#ifndef SK_CONN_H
+#define SK_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "cmd/session.h"
+#include "lib/buf.h"
+#include "resp/request.h"
+
+struct server;
+
+struct conn {
+    struct server *server;
+    uint64_t id;
+    uv_tcp_t tcp;
+    struct session session;
+    struct request req;
+    struct buf in;
+    struct buf out;     /* replies not yet handed to libuv */
+    struct buf writing; /* the bytes of the write in flight */
+    uv_write_t write_req;
+    bool write_active;
+    bool reading;
+    bool paused; /* too many requests in flight: reading stopped */
+    bool closing;
+    struct conn *prev, *next; /* server's list */
+};
+
+/* Accept a connection on @listener into a new conn. Returns it or NULL. */
+struct conn *conn_accept(struct server *srv, uv_stream_t *listener);
+
+/* Close now; replies not yet sent are dropped. */
+void conn_close(struct conn *c);
+
+/* Stop reading, send what is owed, then close (shutdown, QUIT). */
+void conn_finish(struct conn *c);
+
+#endif

@@ -1,0 +1,384 @@
+/* Forwarding links to the leader. Happy path: forward_submit() finds or opens
+ * the link to the current leader's client address, writes the request as a
+ * RESP multibulk (after PEERLINK, sent first on every link) and queues the
+ * pending reply; read_cb scans complete replies off the stream and completes
+ * the oldest waiter with each.
+ *
+ * Failure modes: connect fails, the leader closes, or a reply is not RESP ->
+ * the link closes and every waiter fails (writes -UNCERTAIN, reads
+ * -TRYAGAIN). A link whose leader is no longer current stops taking requests
+ * and closes once its waiters are answered. */
+#include "node/forward.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "daemon/config.h"
+#include "lib/log.h"
+#include "lib/mem.h"
+#include "node/node.h"
+#include "resp/reply.h"
+
+#define FWD_MAX_REPLY_DEPTH 32
+
+struct fwd_waiter {
+    struct pending *p;
+    bool is_write;
+    struct fwd_waiter *next;
+};
+
+struct fwd_link {
+    struct forward *f;
+    uint64_t leader_id;
+    uv_tcp_t tcp;
+    uv_connect_t connect_req;
+    bool connected;
+    bool closing;
+    bool writing;
+    struct buf out;     /* queued while a write is in flight */
+    struct buf writing_buf;
+    uv_write_t write_req;
+    struct buf in;
+    struct fwd_waiter *waiters; /* oldest first */
+    struct fwd_waiter *waiters_tail;
+    size_t n_waiters;
+    struct fwd_link *next; /* in f->draining */
+};
+
+void forward_init(struct forward *f, struct node *n)
+{
+    memset(f, 0, sizeof *f);
+    f->node = n;
+}
+
+static void fail_waiters(struct fwd_link *l)
+{
+    struct fwd_waiter *w = l->waiters;
+
+    l->waiters = l->waiters_tail = NULL;
+    l->n_waiters = 0;
+    while (w != NULL) {
+        struct fwd_waiter *next = w->next;
+        if (w->is_write) {
+            reply_error(&w->p->reply, "UNCERTAIN",
+                        "connection to the leader lost; outcome unknown");
+        } else {
+            reply_error(&w->p->reply, "TRYAGAIN",
+                        "connection to the leader lost; retry the read");
+        }
+        pending_done(w->p);
+        mem_free(w);
+        w = next;
+    }
+}
+
+static void link_closed_cb(uv_handle_t *handle)
+{
+    struct fwd_link *l = handle->data;
+
+    buf_close(&l->out);
+    buf_close(&l->writing_buf);
+    buf_close(&l->in);
+    mem_free(l);
+}
+
+static void unlink_draining(struct forward *f, struct fwd_link *l)
+{
+    for (struct fwd_link **pp = &f->draining; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == l) {
+            *pp = l->next;
+            return;
+        }
+    }
+}
+
+static void link_close(struct fwd_link *l)
+{
+    struct forward *f = l->f;
+
+    if (l->closing) {
+        return;
+    }
+    l->closing = true;
+    if (f->current == l) {
+        f->current = NULL;
+    }
+    unlink_draining(f, l);
+    fail_waiters(l);
+    uv_close((uv_handle_t *)&l->tcp, link_closed_cb);
+}
+
+static void start_write(struct fwd_link *l);
+
+static void write_cb(uv_write_t *req, int status)
+{
+    struct fwd_link *l = req->data;
+
+    l->writing = false;
+    buf_reset(&l->writing_buf);
+    if (status != 0) {
+        if (!l->closing) {
+            log_warn("link to leader n%llu: write: %s",
+                     (unsigned long long)l->leader_id, uv_strerror(status));
+            link_close(l);
+        }
+        return;
+    }
+    start_write(l);
+}
+
+static void start_write(struct fwd_link *l)
+{
+    struct buf tmp;
+    uv_buf_t b;
+    int rv;
+
+    if (l->writing || !l->connected || l->closing || l->out.len == 0) {
+        return;
+    }
+    tmp = l->writing_buf;
+    l->writing_buf = l->out;
+    l->out = tmp;
+    buf_reset(&l->out);
+    b = uv_buf_init(l->writing_buf.base, (unsigned)l->writing_buf.len);
+    l->write_req.data = l;
+    rv = uv_write(&l->write_req, (uv_stream_t *)&l->tcp, &b, 1, write_cb);
+    if (rv != 0) {
+        log_warn("link to leader: write: %s", uv_strerror(rv));
+        link_close(l);
+        return;
+    }
+    l->writing = true;
+}
+
+static void alloc_cb(uv_handle_t *handle, size_t suggested, uv_buf_t *b)
+{
+    struct fwd_link *l = handle->data;
+
+    (void)suggested;
+    buf_reserve(&l->in, 65536);
+    b->base = l->in.base + l->in.len;
+    b->len = l->in.cap - l->in.len;
+}
+
+/* A link that no longer serves the current leader closes when idle. */
+static void maybe_retire(struct fwd_link *l)
+{
+    if (l != l->f->current && l->n_waiters == 0) {
+        link_close(l);
+    }
+}
+
+static void read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *b)
+{
+    struct fwd_link *l = stream->data;
+    size_t off = 0;
+
+    (void)b;
+    if (nread < 0) {
+        if (!l->closing) {
+            log_info("link to leader n%llu closed: %s",
+                     (unsigned long long)l->leader_id, uv_strerror((int)nread));
+            link_close(l);
+        }
+        return;
+    }
+    l->in.len += (size_t)nread;
+    for (;;) {
+        size_t used = 0;
+        struct fwd_waiter *w;
+        int rv = reply_scan(l->in.base + off, l->in.len - off,
+                            FWD_MAX_REPLY_DEPTH, &used);
+        if (rv == REPLY_MORE) {
+            break;
+        }
+        if (rv < 0 || l->waiters == NULL) {
+            log_error("link to leader n%llu: unexpected reply bytes",
+                      (unsigned long long)l->leader_id);
+            link_close(l);
+            return;
+        }
+        w = l->waiters;
+        l->waiters = w->next;
+        if (l->waiters == NULL) {
+            l->waiters_tail = NULL;
+        }
+        l->n_waiters--;
+        buf_append(&w->p->reply, l->in.base + off, used);
+        off += used;
+        pending_done(w->p);
+        mem_free(w);
+    }
+    buf_consume(&l->in, off);
+    maybe_retire(l);
+}
+
+static void connect_cb(uv_connect_t *req, int status)
+{
+    struct fwd_link *l = req->data;
+
+    if (l->closing) {
+        return;
+    }
+    if (status != 0) {
+        log_warn("cannot reach leader n%llu: %s",
+                 (unsigned long long)l->leader_id, uv_strerror(status));
+        link_close(l);
+        return;
+    }
+    l->connected = true;
+    uv_tcp_nodelay(&l->tcp, 1);
+    uv_read_start((uv_stream_t *)&l->tcp, alloc_cb, read_cb);
+    start_write(l);
+}
+
+static void append_request(struct buf *out,
+                           size_t argc,
+                           const struct slice *argv)
+{
+    buf_printf(out, "*%zu\r\n", argc);
+    for (size_t i = 0; i < argc; i++) {
+        buf_printf(out, "$%zu\r\n", argv[i].len);
+        buf_append(out, argv[i].base, argv[i].len);
+        buf_append(out, "\r\n", 2);
+    }
+}
+
+static int resolve(const char *address, struct sockaddr_storage *sa)
+{
+    char host[256];
+    int port;
+
+    if (config_split_address(address, host, sizeof host, &port) != 0) {
+        return SK_EINVAL;
+    }
+    if (strcmp(host, "localhost") == 0) {
+        snprintf(host, sizeof host, "127.0.0.1");
+    }
+    if (uv_ip4_addr(host, port, (struct sockaddr_in *)sa) == 0) {
+        return 0;
+    }
+    if (uv_ip6_addr(host, port, (struct sockaddr_in6 *)sa) == 0) {
+        return 0;
+    }
+    return SK_EINVAL;
+}
+
+static struct fwd_link *link_open(struct forward *f, uint64_t leader_id)
+{
+    const struct fsm_member *m = fsm_member_get(&f->node->fsm, leader_id);
+    struct sockaddr_storage sa;
+    struct fwd_link *l;
+    char hello[64];
+    struct slice argv[2];
+    int rv;
+
+    if (m == NULL || resolve(m->client_address, &sa) != 0) {
+        return NULL;
+    }
+    l = mem_calloc(1, sizeof *l);
+    l->f = f;
+    l->leader_id = leader_id;
+    buf_init(&l->out);
+    buf_init(&l->writing_buf);
+    buf_init(&l->in);
+    uv_tcp_init(f->node->loop, &l->tcp);
+    l->tcp.data = l;
+    l->connect_req.data = l;
+    rv = uv_tcp_connect(&l->connect_req, &l->tcp, (struct sockaddr *)&sa,
+                        connect_cb);
+    if (rv != 0) {
+        log_warn("connect to leader at %s: %s", m->client_address,
+                 uv_strerror(rv));
+        l->closing = true;
+        uv_close((uv_handle_t *)&l->tcp, link_closed_cb);
+        return NULL;
+    }
+    snprintf(hello, sizeof hello, "%llu", (unsigned long long)f->node->cfg->id);
+    argv[0] = (struct slice){ "PEERLINK", 8 };
+    argv[1] = (struct slice){ hello, strlen(hello) };
+    append_request(&l->out, 2, argv);
+    /* PEERLINK's own +OK is the first reply: swallow it. */
+    l->waiters = mem_calloc(1, sizeof *l->waiters);
+    l->waiters->p = pending_new(NULL, NULL);
+    pending_orphan(l->waiters->p);
+    l->waiters_tail = l->waiters;
+    l->n_waiters = 1;
+    log_info("forwarding to leader n%llu at %s", (unsigned long long)leader_id,
+             m->client_address);
+    return l;
+}
+
+int forward_submit(struct forward *f,
+                   size_t argc,
+                   const struct slice *argv,
+                   bool is_write,
+                   struct pending *p)
+{
+    uint64_t leader_id;
+    struct fwd_waiter *w;
+    struct fwd_link *l;
+
+    if (f->closing || node_leader(f->node, &leader_id, NULL) != 0 ||
+        leader_id == f->node->cfg->id) {
+        return SK_ENOLEADER;
+    }
+    if (f->current != NULL && f->current->leader_id != leader_id) {
+        forward_leader_changed(f);
+    }
+    if (f->current == NULL) {
+        f->current = link_open(f, leader_id);
+        if (f->current == NULL) {
+            return SK_ENOLEADER;
+        }
+    }
+    l = f->current;
+    append_request(&l->out, argc, argv);
+    w = mem_calloc(1, sizeof *w);
+    w->p = p;
+    w->is_write = is_write;
+    if (l->waiters_tail != NULL) {
+        l->waiters_tail->next = w;
+    } else {
+        l->waiters = w;
+    }
+    l->waiters_tail = w;
+    l->n_waiters++;
+    f->node->stats.requests_forwarded++;
+    start_write(l);
+    return 0;
+}
+
+void forward_leader_changed(struct forward *f)
+{
+    struct fwd_link *l = f->current;
+
+    if (l == NULL) {
+        return;
+    }
+    f->current = NULL;
+    if (l->n_waiters == 0) {
+        link_close(l);
+        return;
+    }
+    l->next = f->draining;
+    f->draining = l;
+}
+
+void forward_close(struct forward *f)
+{
+    f->closing = true;
+    if (f->current != NULL) {
+        link_close(f->current);
+    }
+    while (f->draining != NULL) {
+        link_close(f->draining);
+    }
+}
+
+bool forward_connected(const struct forward *f)
+{
+    return f->current != NULL && f->current->connected;
+}

@@ -1,0 +1,51 @@
+/* Forwarding: a follower relays writes and linearizable reads to the leader's
+ * client port over one pipelined RESP connection (a "link") and hands each
+ * reply back, in order. The link announces itself with PEERLINK so that the
+ * leader never forwards a relayed request again (no loops while leadership
+ * moves).
+ *
+ * Failure modes: no leader known -> -NOLEADER at once; the link breaks with
+ * requests outstanding -> writes get -UNCERTAIN (they may have been
+ * committed), reads get -TRYAGAIN. When the leader changes, the old link
+ * drains its outstanding replies before it closes. */
+#ifndef SK_FORWARD_H
+#define SK_FORWARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/slice.h"
+#include "node/pending.h"
+
+struct node;
+struct fwd_link;
+
+struct forward {
+    struct node *node;
+    struct fwd_link *current;  /* link to the current leader, or NULL */
+    struct fwd_link *draining; /* links to former leaders, closing */
+    bool closing;
+};
+
+void forward_init(struct forward *f, struct node *n);
+
+/* Relay the request @argv to the leader; @p receives the leader's reply.
+ * Returns 0, or SK_ENOLEADER when the leader or its client address is not
+ * known (then @p is untouched). */
+int forward_submit(struct forward *f,
+                   size_t argc,
+                   const struct slice *argv,
+                   bool is_write,
+                   struct pending *p);
+
+/* The leader changed (or was lost): stop sending on the current link. */
+void forward_leader_changed(struct forward *f);
+
+/* Fail everything outstanding and close every link. */
+void forward_close(struct forward *f);
+
+/* Whether the current link is connected (for MEMBERS and INFO). */
+bool forward_connected(const struct forward *f);
+
+#endif

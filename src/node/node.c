@@ -1,0 +1,308 @@
+/* The node: raft set-up, leadership tracking and shutdown.
+ *
+ * Set-up order (the library's): TCP transport (version 1), libuv I/O in the
+ * data directory, FSM hooks, raft_init, bootstrap on a brand-new directory
+ * (RAFT_CANTBOOTSTRAP means it already holds a log), settings, raft_start.
+ * Each loop iteration ends in check_cb, which turns what clients queued
+ * during the iteration into one entry and one barrier. tick_cb notices
+ * leadership changes, since the legacy API has no callback for them. */
+#include "node/node.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lib/log.h"
+#include "node/raft_glue.h"
+
+#define NODE_TICK_MS 50
+
+static int make_dir(const char *path, char errmsg[SK_ERRMSG_SIZE])
+{
+    char tmp[4096];
+    size_t len = strlen(path);
+
+    if (len == 0 || len >= sizeof tmp) {
+        snprintf(errmsg, SK_ERRMSG_SIZE, "data directory path too long");
+        return SK_EINVAL;
+    }
+    memcpy(tmp, path, len + 1);
+    for (char *p = tmp + 1; *p != '\0'; p++) {
+        if (*p != '/') {
+            continue;
+        }
+        *p = '\0';
+        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+            goto fail;
+        }
+        *p = '/';
+    }
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+        goto fail;
+    }
+    return 0;
+fail:
+    snprintf(errmsg, SK_ERRMSG_SIZE, "cannot create %s: %s", tmp,
+             strerror(errno));
+    return SK_EIO;
+}
+
+static int bootstrap(struct node *n, char errmsg[SK_ERRMSG_SIZE])
+{
+    struct raft_configuration conf;
+    int rv;
+
+    if (n->cfg->n_bootstrap == 0) {
+        return 0;
+    }
+    raft_configuration_init(&conf);
+    for (size_t i = 0; i < n->cfg->n_bootstrap; i++) {
+        const struct config_peer *peer = &n->cfg->bootstrap[i];
+        rv = raft_configuration_add(&conf, peer->id, peer->raft_address,
+                                    RAFT_VOTER);
+        if (rv != 0) {
+            raft_configuration_close(&conf);
+            snprintf(errmsg, SK_ERRMSG_SIZE, "bootstrap: %s",
+                     raft_strerror(rv));
+            return SK_EINVAL;
+        }
+    }
+    rv = raft_bootstrap(&n->raft, &conf);
+    raft_configuration_close(&conf);
+    if (rv == RAFT_CANTBOOTSTRAP) {
+        log_info("data directory holds a log: restarting, --bootstrap ignored");
+        return 0;
+    }
+    if (rv != 0) {
+        snprintf(errmsg, SK_ERRMSG_SIZE, "bootstrap: %s",
+                 raft_errmsg(&n->raft));
+        return SK_EIO;
+    }
+    log_info("bootstrapped a new cluster of %zu voters", n->cfg->n_bootstrap);
+    return 0;
+}
+
+int node_init(struct node *n,
+              uv_loop_t *loop,
+              const struct config *cfg,
+              char errmsg[SK_ERRMSG_SIZE])
+{
+    int rv;
+
+    memset(n, 0, sizeof *n);
+    n->loop = loop;
+    n->cfg = cfg;
+    fsm_init(&n->fsm);
+    propose_init(&n->propose, n);
+    readindex_init(&n->reads, n);
+    forward_init(&n->forward, n);
+    members_init(&n->members, n);
+
+    rv = make_dir(cfg->data_dir, errmsg);
+    if (rv != 0) {
+        goto err;
+    }
+    n->transport.version = 1;
+    rv = raft_uv_tcp_init(&n->transport, loop);
+    if (rv != 0) {
+        snprintf(errmsg, SK_ERRMSG_SIZE, "raft transport: %s",
+                 raft_strerror(rv));
+        goto err;
+    }
+    if (cfg->raft_bind != NULL) {
+        rv = raft_uv_tcp_set_bind_address(&n->transport, cfg->raft_bind);
+        if (rv != 0) {
+            snprintf(errmsg, SK_ERRMSG_SIZE, "--raft-bind %s: %s",
+                     cfg->raft_bind, raft_strerror(rv));
+            goto err_after_transport;
+        }
+    }
+    rv = raft_uv_init(&n->io, loop, cfg->data_dir, &n->transport);
+    if (rv != 0) {
+        snprintf(errmsg, SK_ERRMSG_SIZE, "raft I/O in %.100s: %.120s",
+                 cfg->data_dir, n->io.errmsg);
+        goto err_after_transport;
+    }
+    raft_glue_fsm_init(&n->raft_fsm, n);
+    rv = raft_init(&n->raft, &n->io, &n->raft_fsm, cfg->id, cfg->raft_address);
+    if (rv != 0) {
+        snprintf(errmsg, SK_ERRMSG_SIZE, "raft: %s", raft_strerror(rv));
+        goto err_after_io;
+    }
+    n->raft.data = n;
+    rv = bootstrap(n, errmsg);
+    if (rv != 0) {
+        goto err_after_raft;
+    }
+    raft_set_election_timeout(&n->raft, cfg->election_timeout_ms);
+    raft_set_heartbeat_timeout(&n->raft, cfg->heartbeat_timeout_ms);
+    raft_set_pre_vote(&n->raft, true);
+    raft_set_snapshot_threshold(&n->raft, cfg->snapshot_threshold);
+    raft_set_snapshot_trailing(&n->raft, cfg->snapshot_trailing);
+    raft_set_max_inflight_entries(&n->raft, cfg->max_inflight_entries);
+    return 0;
+
+err_after_raft:
+    raft_close(&n->raft, NULL);
+    uv_run(loop, UV_RUN_NOWAIT);
+err_after_io:
+    raft_uv_close(&n->io);
+err_after_transport:
+    raft_uv_tcp_close(&n->transport);
+err:
+    rv = rv < 0 ? rv : SK_EIO;
+    return rv;
+}
+
+uint64_t node_now_ms(struct node *n)
+{
+    return uv_now(n->loop);
+}
+
+bool node_is_leader(struct node *n)
+{
+    return raft_state(&n->raft) == RAFT_LEADER;
+}
+
+int node_leader(struct node *n, uint64_t *id, const char **raft_address)
+{
+    raft_id leader_id = 0;
+    const char *address = NULL;
+
+    raft_leader(&n->raft, &leader_id, &address);
+    if (leader_id == 0) {
+        return SK_ENOLEADER;
+    }
+    *id = leader_id;
+    if (raft_address != NULL) {
+        *raft_address = address;
+    }
+    return 0;
+}
+
+static void check_cb(uv_check_t *check)
+{
+    struct node *n = check->data;
+
+    if (n->closing) {
+        return;
+    }
+    /* Writes before reads: a read queued after a write in the same
+     * iteration must see it, so its barrier goes in after the write. */
+    propose_flush(&n->propose);
+    readindex_flush(&n->reads);
+}
+
+static void leadership_changed(struct node *n, int state, raft_id leader)
+{
+    n->stats.leader_changes++;
+    if (n->known_state == RAFT_LEADER && state != RAFT_LEADER) {
+        log_warn("lost leadership term=%llu",
+                 (unsigned long long)raft_current_term(&n->raft));
+        readindex_fail_queued(&n->reads, SK_EBUSY);
+    }
+    if (state == RAFT_LEADER) {
+        log_info("elected leader term=%llu index=%llu",
+                 (unsigned long long)raft_current_term(&n->raft),
+                 (unsigned long long)raft_last_index(&n->raft));
+    } else if (leader != 0) {
+        log_info("following leader n%llu term=%llu", (unsigned long long)leader,
+                 (unsigned long long)raft_current_term(&n->raft));
+    } else {
+        log_info("no leader known (state %s)", raft_state_name(state));
+    }
+    forward_leader_changed(&n->forward);
+}
+
+static void tick_cb(uv_timer_t *timer)
+{
+    struct node *n = timer->data;
+    int state = raft_state(&n->raft);
+    raft_id leader = 0;
+    const char *address;
+
+    if (n->closing) {
+        return;
+    }
+    raft_leader(&n->raft, &leader, &address);
+    if (state != n->known_state || leader != n->known_leader) {
+        leadership_changed(n, state, leader);
+        n->known_state = state;
+        n->known_leader = leader;
+    }
+    if (leader != 0) {
+        members_announce(&n->members);
+    }
+}
+
+int node_start(struct node *n, char errmsg[SK_ERRMSG_SIZE])
+{
+    int rv;
+
+    n->start_ms = uv_now(n->loop);
+    rv = raft_start(&n->raft);
+    if (rv != 0) {
+        snprintf(errmsg, SK_ERRMSG_SIZE, "raft start: %s",
+                 raft_errmsg(&n->raft));
+        return SK_EIO;
+    }
+    n->started = true;
+    n->known_state = raft_state(&n->raft);
+    uv_check_init(n->loop, &n->check);
+    n->check.data = n;
+    uv_check_start(&n->check, check_cb);
+    uv_timer_init(n->loop, &n->tick);
+    n->tick.data = n;
+    uv_timer_start(&n->tick, tick_cb, NODE_TICK_MS, NODE_TICK_MS);
+    rv = members_start(&n->members);
+    if (rv != 0) {
+        snprintf(errmsg, SK_ERRMSG_SIZE, "member probes: %s", sk_strerror(rv));
+        return rv;
+    }
+    log_info("raft started id=%llu address=%s data=%s",
+             (unsigned long long)n->cfg->id, n->cfg->raft_address,
+             n->cfg->data_dir);
+    return 0;
+}
+
+static void handle_closed_cb(uv_handle_t *handle)
+{
+    (void)handle;
+}
+
+static void raft_closed_cb(struct raft *r)
+{
+    struct node *n = r->data;
+
+    uv_close((uv_handle_t *)&n->check, handle_closed_cb);
+    uv_close((uv_handle_t *)&n->tick, handle_closed_cb);
+    log_info("raft closed");
+    if (n->close_cb != NULL) {
+        n->close_cb(n);
+    }
+}
+
+void node_close(struct node *n, node_close_cb cb)
+{
+    if (n->closing) {
+        return;
+    }
+    n->closing = true;
+    n->close_cb = cb;
+    /* Commands not yet appended fail for certain: they never reached the
+     * log. */
+    propose_fail_queued(&n->propose, SK_ESHUTDOWN);
+    readindex_fail_queued(&n->reads, SK_ESHUTDOWN);
+    forward_close(&n->forward);
+    members_close(&n->members);
+    raft_close(&n->raft, raft_closed_cb);
+}
+
+void node_fini(struct node *n)
+{
+    raft_uv_close(&n->io);
+    raft_uv_tcp_close(&n->transport);
+    propose_close(&n->propose);
+    fsm_close(&n->fsm);
+}

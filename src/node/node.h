@@ -1,0 +1,90 @@
+/* The node: one raft server, its state machine and the machinery that turns
+ * client commands into log entries (propose), linearizable reads (readindex)
+ * and requests relayed to the leader (forward). Only this module, net/ and
+ * daemon/ touch libuv and raft directly. */
+#ifndef SK_NODE_H
+#define SK_NODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <raft.h>
+#include <raft/uv.h>
+#include <uv.h>
+
+#include "daemon/config.h"
+#include "fsm/fsm.h"
+#include "node/forward.h"
+#include "node/members.h"
+#include "node/propose.h"
+#include "node/readindex.h"
+
+struct node;
+typedef void (*node_close_cb)(struct node *n);
+
+/* Counters shown by INFO. */
+struct node_stats {
+    uint64_t commands_proposed;
+    uint64_t batches_applied;
+    uint64_t reads_served;
+    uint64_t barriers;
+    uint64_t requests_forwarded;
+    uint64_t snapshots_taken;
+    uint64_t snapshots_installed;
+    uint64_t leader_changes;
+    uint64_t connected_clients; /* kept by net/ */
+    uint64_t rejected_connections;
+};
+
+struct node {
+    uv_loop_t *loop;
+    const struct config *cfg; /* not owned */
+    struct raft raft;
+    struct raft_io io;
+    struct raft_uv_transport transport;
+    struct raft_fsm raft_fsm;
+    struct fsm fsm;
+    struct propose propose;
+    struct readindex reads;
+    struct forward forward;
+    struct members members;
+    uv_check_t check; /* end of each loop iteration: flush batch, barrier */
+    uv_timer_t tick;  /* notices leadership changes, announces this node */
+    raft_id known_leader;
+    int known_state;
+    bool started;      /* raft_start() returned: restores count as installs */
+    bool closing;
+    uint64_t start_ms;
+    uint64_t snapshot_index; /* last snapshot taken or installed */
+    struct node_stats stats;
+    node_close_cb close_cb;
+};
+
+/* Set up raft (TCP transport, libuv I/O in cfg->data_dir, pre-vote, timeouts,
+ * snapshot thresholds) and bootstrap if this is a brand-new data directory.
+ * Returns 0, or an SK_E* code with a message in @errmsg. */
+int node_init(struct node *n,
+              uv_loop_t *loop,
+              const struct config *cfg,
+              char errmsg[SK_ERRMSG_SIZE]);
+
+/* Start raft and the node's handles. Returns 0 or an SK_E* code. */
+int node_start(struct node *n, char errmsg[SK_ERRMSG_SIZE]);
+
+/* Shut down: pending requests are answered with an error, raft is closed;
+ * @cb fires once everything the node owns on the loop is closed. */
+void node_close(struct node *n, node_close_cb cb);
+
+/* Release what outlives the loop (raft I/O backend); after uv_run returns. */
+void node_fini(struct node *n);
+
+bool node_is_leader(struct node *n);
+
+/* The leader's id and raft address as this node knows them. Returns 0, or
+ * SK_ENOLEADER when no leader is known. */
+int node_leader(struct node *n, uint64_t *id, const char **raft_address);
+
+/* Milliseconds on the loop's clock. */
+uint64_t node_now_ms(struct node *n);
+
+#endif
