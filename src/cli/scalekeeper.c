@@ -47,21 +47,60 @@ struct subcommand {
     int max_args; /* -1: no limit */
     int is_write;
     unsigned value_args; /* bit i set: argument i is a value; "-" is stdin */
+    const char *default_arg; /* sent when the optional argument is absent */
     output_render_fn render;
 };
 
 static const struct subcommand subcommands[] = {
-    { "leader", "LEADER", "", 0, 0, 0, 0, output_leader },
-    { "members", "MEMBERS", "", 0, 0, 0, 0, output_members },
-    { "info", "INFO", "[section]", 0, 1, 0, 0, output_info },
-    { "get", "GET", "<key>", 1, 1, 0, 0, output_get },
-    { "set", "SET", "<key> <value>", 2, 2, 1, 1u << 1, output_set },
-    { "del", "DEL", "<key> [key ...]", 1, -1, 1, 0, output_del },
-    { "cas", "CAS", "<key> <expected> <new>", 3, 3, 1, (1u << 1) | (1u << 2),
-      output_cas },
-    { "keys", "KEYS", "[pattern]", 0, 1, 0, 0, output_keys },
-    { "rev", "GETREV", "<key>", 1, 1, 0, 0, output_rev },
-    { "ping", "PING", "", 0, 0, 0, 0, output_ping },
+    { .name = "leader", .verb = "LEADER", .render = output_leader },
+    { .name = "members", .verb = "MEMBERS", .render = output_members },
+    { .name = "info",
+      .verb = "INFO",
+      .args = "[section]",
+      .max_args = 1,
+      .render = output_info },
+    { .name = "get",
+      .verb = "GET",
+      .args = "<key>",
+      .min_args = 1,
+      .max_args = 1,
+      .render = output_get },
+    { .name = "set",
+      .verb = "SET",
+      .args = "<key> <value>",
+      .min_args = 2,
+      .max_args = 2,
+      .is_write = 1,
+      .value_args = 1u << 1,
+      .render = output_set },
+    { .name = "del",
+      .verb = "DEL",
+      .args = "<key> [key ...]",
+      .min_args = 1,
+      .max_args = -1,
+      .is_write = 1,
+      .render = output_del },
+    { .name = "cas",
+      .verb = "CAS",
+      .args = "<key> <expected> <new>",
+      .min_args = 3,
+      .max_args = 3,
+      .is_write = 1,
+      .value_args = (1u << 1) | (1u << 2),
+      .render = output_cas },
+    { .name = "keys",
+      .verb = "KEYS",
+      .args = "[pattern]",
+      .max_args = 1,
+      .default_arg = "*",
+      .render = output_keys },
+    { .name = "rev",
+      .verb = "GETREV",
+      .args = "<key>",
+      .min_args = 1,
+      .max_args = 1,
+      .render = output_rev },
+    { .name = "ping", .verb = "PING", .render = output_ping },
 };
 
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
@@ -91,7 +130,6 @@ struct endpoint_list {
 struct failures {
     struct buf log;   /* "  host:port: reason\n" lines */
     char *last_error; /* the last retryable error reply; owned */
-    int n_unreachable;
 };
 
 static const char usage_text[] =
@@ -320,8 +358,8 @@ static int check_arity(const struct subcommand *sc, int nargs, char **args)
             return usage_error("options go before the command: '%s'", args[i]);
         }
     }
-    fprintf(stderr, "scalekeeper: usage: scalekeeper [options] %s %s\n",
-            sc->name, sc->args);
+    fprintf(stderr, "scalekeeper: usage: scalekeeper [options] %s%s%s\n",
+            sc->name, sc->args ? " " : "", sc->args ? sc->args : "");
     return CLI_EXIT_USAGE;
 }
 
@@ -341,7 +379,7 @@ static int read_stdin(struct buf *b)
  * given as "-". Returns 0 or an exit code. */
 static int request_set_arg(struct request *req, int i, const char *arg)
 {
-    int is_value = (req->cmd->value_args >> i) & 1u;
+    int is_value = i < 8 && ((req->cmd->value_args >> i) & 1u);
     int n = i + 1; /* argv[0] is the verb */
 
     if (!is_value || strcmp(arg, "-") != 0) {
@@ -377,7 +415,6 @@ static int request_init(struct request *req,
                         int nargs,
                         char **args)
 {
-    static const char default_pattern[] = "*";
     int rc = check_arity(sc, nargs, args);
 
     if (rc != 0) {
@@ -385,14 +422,14 @@ static int request_init(struct request *req,
     }
     req->cmd = sc;
     req->key = nargs > 0 ? args[0] : NULL;
-    req->argc = (strcmp(sc->name, "keys") == 0) ? 2 : nargs + 1;
+    req->argc = nargs + 1 + (nargs == 0 && sc->default_arg != NULL);
     req->argv = mem_calloc((size_t)req->argc, sizeof *req->argv);
     req->argv_len = mem_calloc((size_t)req->argc, sizeof *req->argv_len);
     buf_init(&req->stdin_value);
     req->argv[0] = sc->verb;
     req->argv_len[0] = strlen(sc->verb);
     for (int i = 0; i + 1 < req->argc && rc == 0; i++) {
-        rc = request_set_arg(req, i, i < nargs ? args[i] : default_pattern);
+        rc = request_set_arg(req, i, i < nargs ? args[i] : sc->default_arg);
     }
     if (rc != 0) {
         request_close(req);
@@ -448,7 +485,6 @@ static redisContext *endpoint_connect(const struct endpoint *ep,
 
 err:
     redisFree(c);
-    f->n_unreachable++;
     return NULL;
 }
 
@@ -553,7 +589,7 @@ static int report_failures(const struct failures *f)
 static int execute(const struct options *o, const struct request *req)
 {
     struct endpoint_list eps;
-    struct failures f = { { NULL, 0, 0 }, NULL, 0 };
+    struct failures f = { { NULL, 0, 0 }, NULL };
     int rc = endpoints_parse(o->endpoints, &eps);
 
     if (rc != 0) {

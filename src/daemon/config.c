@@ -186,14 +186,14 @@ void config_init(struct config *c)
     c->snapshot_trailing = 2048;
     c->max_inflight_entries = 256;
     c->max_key_bytes = 1024;
-    c->max_value_bytes = 1024 * 1024;
+    c->max_value_bytes = (size_t)1024 * 1024;
     c->max_argc = 1024;
-    c->max_inline_bytes = 64 * 1024;
+    c->max_inline_bytes = (size_t)64 * 1024;
     c->max_clients = 10000;
-    c->max_output_bytes = 64 * 1024 * 1024;
+    c->max_output_bytes = (size_t)64 * 1024 * 1024;
     c->max_pending = 1024;
     c->max_keys_reply = 100000;
-    c->max_batch_bytes = 4 * 1024 * 1024;
+    c->max_batch_bytes = (size_t)4 * 1024 * 1024;
 }
 
 static void peers_free(struct config_peer *peers, size_t n)
@@ -643,7 +643,8 @@ static char *file_reader(char *str, int num, void *stream)
                 ch = fgetc(ctx->f);
             }
             file_error(ctx, "line too long");
-            strcpy(str, ";"); /* a comment: inih skips it */
+            str[0] = ';'; /* a comment: inih skips it */
+            str[1] = '\0';
         }
     }
     return str;

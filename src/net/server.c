@@ -150,7 +150,9 @@ void server_shutdown(struct server *srv)
     }
     /* Connections still owed replies get a short grace, then close. */
     if (srv->n_conns == 0) {
-        uv_close((uv_handle_t *)&srv->shutdown_timer, NULL);
+        if (!uv_is_closing((uv_handle_t *)&srv->shutdown_timer)) {
+            uv_close((uv_handle_t *)&srv->shutdown_timer, NULL);
+        }
         return;
     }
     uv_timer_start(&srv->shutdown_timer, shutdown_timer_cb,

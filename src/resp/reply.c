@@ -105,7 +105,10 @@ void reply_array(struct buf *b, size_t n)
     buf_printf(b, "*%zu\r\n", n);
 }
 
-enum { SCAN_MORE = 0, SCAN_OK = 1 };
+enum {
+    SCAN_MORE = 0,
+    SCAN_OK = 1
+};
 
 /* The line starting at @pos ends with CRLF; a lone CR or LF inside is
  * invalid. On SCAN_OK, *end is the offset of its CR. */
@@ -131,11 +134,8 @@ static int scan_line(const char *data, size_t len, size_t pos, size_t *end)
 
 /* A decimal number line at @pos (after the type byte). On SCAN_OK, *v holds
  * it and *next is the offset after its CRLF. */
-static int scan_number(const char *data,
-                       size_t len,
-                       size_t pos,
-                       long long *v,
-                       size_t *next)
+static int scan_number(
+    const char *data, size_t len, size_t pos, long long *v, size_t *next)
 {
     size_t avail = len - pos;
     size_t end = 0;
@@ -297,8 +297,7 @@ static int scan_element(const char *data,
     }
 }
 
-int reply_scan(const char *data, size_t len, size_t max_depth,
-               size_t *consumed)
+int reply_scan(const char *data, size_t len, size_t max_depth, size_t *consumed)
 {
     struct scan_stack s;
     size_t pos = 0;

@@ -117,7 +117,12 @@ static int parse_ll(const char *s, size_t n, long long *out)
     return 1;
 }
 
-enum { LINE_MORE = 0, LINE_OK = 1, LINE_TOO_LONG = -1, LINE_NO_LF = -2 };
+enum {
+    LINE_MORE = 0,
+    LINE_OK = 1,
+    LINE_TOO_LONG = -1,
+    LINE_NO_LF = -2
+};
 
 /* Find the CRLF ending the length line whose type byte is at @start. On
  * LINE_OK, *value is the parsed number (or *parsed is 0 if it is not one)
@@ -197,7 +202,8 @@ static int parse_count(struct request *r, const char *data, size_t len)
         return multibulk_done(r, data, next);
     }
     if ((unsigned long long)n > r->limits->max_argc) {
-        return fail(r, SK_ETOOBIG, "Protocol error: too many arguments (max %zu)",
+        return fail(r, SK_ETOOBIG,
+                    "Protocol error: too many arguments (max %zu)",
                     r->limits->max_argc);
     }
     buf_reset(&r->scratch);
@@ -209,10 +215,8 @@ static int parse_count(struct request *r, const char *data, size_t len)
 
 /* A "$len\r\n" line at @pos. Returns REQUEST_MORE, an error, or 2 with the
  * argument's header recorded and *pos moved to its payload. */
-static int parse_bulk_header(struct request *r,
-                             const char *data,
-                             size_t len,
-                             size_t *pos)
+static int
+parse_bulk_header(struct request *r, const char *data, size_t len, size_t *pos)
 {
     long long n = 0;
     int parsed = 0;
@@ -455,8 +459,8 @@ static int split_inline(struct request *r, const char *line, size_t n)
 static int parse_inline(struct request *r, const char *data, size_t len)
 {
     size_t max = r->limits->max_inline_bytes;
-    const char *lf = memchr(data + r->resume_offset, '\n',
-                            len - r->resume_offset);
+    const char *lf =
+        memchr(data + r->resume_offset, '\n', len - r->resume_offset);
     size_t end;
     size_t n;
     int rv;
