@@ -103,22 +103,21 @@ int node_init(struct node *n,
     if (rv != 0) {
         goto err;
     }
-    n->transport.version = 1;
-    rv = raft_uv_tcp_init(&n->transport, loop);
+    rv = transport_init(&n->transport, loop);
     if (rv != 0) {
         snprintf(errmsg, SK_ERRMSG_SIZE, "raft transport: %s",
                  raft_strerror(rv));
         goto err;
     }
     if (cfg->raft_bind != NULL) {
-        rv = raft_uv_tcp_set_bind_address(&n->transport, cfg->raft_bind);
+        rv = transport_set_bind_address(&n->transport, cfg->raft_bind);
         if (rv != 0) {
             snprintf(errmsg, SK_ERRMSG_SIZE, "--raft-bind %s: %s",
                      cfg->raft_bind, raft_strerror(rv));
             goto err_after_transport;
         }
     }
-    rv = raft_uv_init(&n->io, loop, cfg->data_dir, &n->transport);
+    rv = raft_uv_init(&n->io, loop, cfg->data_dir, &n->transport.outer);
     if (rv != 0) {
         snprintf(errmsg, SK_ERRMSG_SIZE, "raft I/O in %.100s: %.120s",
                  cfg->data_dir, n->io.errmsg);
@@ -149,7 +148,7 @@ err_after_raft:
 err_after_io:
     raft_uv_close(&n->io);
 err_after_transport:
-    raft_uv_tcp_close(&n->transport);
+    transport_close(&n->transport);
 err:
     rv = rv < 0 ? rv : SK_EIO;
     return rv;
@@ -302,7 +301,7 @@ void node_close(struct node *n, node_close_cb cb)
 void node_fini(struct node *n)
 {
     raft_uv_close(&n->io);
-    raft_uv_tcp_close(&n->transport);
+    transport_close(&n->transport);
     propose_close(&n->propose);
     fsm_close(&n->fsm);
 }

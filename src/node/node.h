@@ -18,6 +18,7 @@
 #include "node/members.h"
 #include "node/propose.h"
 #include "node/readindex.h"
+#include "node/transport.h"
 
 struct node;
 typedef void (*node_close_cb)(struct node *n);
@@ -41,7 +42,7 @@ struct node {
     const struct config *cfg; /* not owned */
     struct raft raft;
     struct raft_io io;
-    struct raft_uv_transport transport;
+    struct transport transport;
     struct raft_fsm raft_fsm;
     struct fsm fsm;
     struct propose propose;
