@@ -29,7 +29,8 @@ struct request {
     size_t argv_cap;
     size_t consumed;  /* after REQUEST_DONE: bytes the request took */
     int is_inline;    /* after REQUEST_DONE: it was an inline request */
-    struct buf scratch; /* owned: unescaped inline arguments */
+    struct buf scratch; /* owned: unescaped inline arguments, and argument
+                           offsets of a partial multibulk request */
     /* Progress through a partial multibulk request, so that bytes arriving in
      * many small reads are not re-scanned from the start each time. */
     size_t resume_offset;
