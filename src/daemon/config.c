@@ -28,14 +28,16 @@
 
 #define PROGRAM_NAME "scalekeeperd"
 
-/* Length limits enforced on values; the log entry format stores lengths and
- * counts as u32 (proto/ENTRY.md), so no size limit may exceed that. */
-#define SIZE_LIMIT_MAX   UINT32_MAX
+/* Upper bounds of the client limits. The log entry format stores lengths
+ * and counts as u32 (proto/ENTRY.md), and the server adds and multiplies
+ * them (argc x key bytes) in size_t, so they stay well below 2^32. */
+#define BYTES_MAX        (1024ULL * 1024 * 1024)
+#define ARGC_MAX         (1024ULL * 1024)
+#define COUNT_MAX        UINT32_MAX
 #define TIMEOUT_MS_MIN   10
 #define TIMEOUT_MS_MAX   600000
 #define ZONE_MAX_LEN     63
-#define ADDRESS_HOST_MAX 64  /* enough for any IPv6 literal */
-#define FILE_LINE_MAX    200 /* inih's INI_MAX_LINE, NUL included */
+#define ADDRESS_HOST_MAX 64 /* enough for any IPv6 literal */
 
 /* getopt_long() returns OPT_VAL_BASE + index into options[] for table
  * options; below that are the short letters of -c, -h and -V. */
@@ -44,6 +46,8 @@
 /* --help: meanings start at this column and wrap before USAGE_WIDTH. */
 #define USAGE_COL   30
 #define USAGE_WIDTH 80
+#define KIB         1024ULL
+#define MIB         (1024ULL * 1024)
 
 enum opt_kind {
     OPT_ID,        /* uint64_t, a node id >= 1 */
@@ -105,36 +109,41 @@ static const struct opt options[] = {
       "election timeout",
       NULL, NULL },
     { "snapshot-threshold", OPT_UINT, FIELD(snapshot_threshold), 1, UINT_MAX,
-      "N", "log entries applied between two snapshots", NULL, NULL },
+      "N", "log entries since the last snapshot that start a new one", NULL,
+      NULL },
     { "snapshot-trailing", OPT_UINT, FIELD(snapshot_trailing), 1, UINT_MAX, "N",
       "log entries kept after a snapshot, to catch up slow followers", NULL,
       NULL },
     { "max-inflight-entries", OPT_UINT, FIELD(max_inflight_entries), 1,
-      UINT_MAX, "N", "log entries proposed but not yet applied, at most", NULL,
-      NULL },
+      UINT_MAX, "N",
+      "append messages in flight to a follower, or being written locally, "
+      "before sending waits for acknowledgments",
+      NULL, NULL },
 
-    { "max-key-bytes", OPT_SIZE, FIELD(max_key_bytes), 1, SIZE_LIMIT_MAX, "N",
+    { "max-key-bytes", OPT_SIZE, FIELD(max_key_bytes), 1, BYTES_MAX, "N",
       "bytes in one key", NULL, "Client limits:" },
-    { "max-value-bytes", OPT_SIZE, FIELD(max_value_bytes), 1, SIZE_LIMIT_MAX,
-      "N", "bytes in one value", NULL, NULL },
-    { "max-argc", OPT_SIZE, FIELD(max_argc), 1, SIZE_LIMIT_MAX, "N",
+    { "max-value-bytes", OPT_SIZE, FIELD(max_value_bytes), 1, BYTES_MAX, "N",
+      "bytes in one value", NULL, NULL },
+    { "max-argc", OPT_SIZE, FIELD(max_argc), 1, ARGC_MAX, "N",
       "arguments in one command, its name included", NULL, NULL },
-    { "max-inline-bytes", OPT_SIZE, FIELD(max_inline_bytes), 1, SIZE_LIMIT_MAX,
-      "N", "bytes in one inline (telnet-style) command line", NULL, NULL },
-    { "max-clients", OPT_SIZE, FIELD(max_clients), 1, SIZE_LIMIT_MAX, "N",
+    { "max-inline-bytes", OPT_SIZE, FIELD(max_inline_bytes), 1, BYTES_MAX, "N",
+      "bytes in one inline (telnet-style) command line", NULL, NULL },
+    { "max-clients", OPT_SIZE, FIELD(max_clients), 1, COUNT_MAX, "N",
       "client connections open at once; more are refused", NULL, NULL },
-    { "max-output-bytes", OPT_SIZE, FIELD(max_output_bytes), 1, SIZE_LIMIT_MAX,
-      "N",
+    { "max-output-bytes", OPT_SIZE, FIELD(max_output_bytes), 1, BYTES_MAX, "N",
       "reply bytes queued for one client; a client that reads slower is "
       "disconnected",
       NULL, NULL },
-    { "max-pending", OPT_SIZE, FIELD(max_pending), 1, SIZE_LIMIT_MAX, "N",
-      "commands of one client in progress at once", NULL, NULL },
-    { "max-keys-reply", OPT_SIZE, FIELD(max_keys_reply), 1, SIZE_LIMIT_MAX, "N",
-      "keys one KEYS reply may return", NULL, NULL },
-    { "max-batch-bytes", OPT_SIZE, FIELD(max_batch_bytes), 1, SIZE_LIMIT_MAX,
-      "N", "bytes of client commands proposed together in one log entry", NULL,
-      NULL },
+    { "max-pending", OPT_SIZE, FIELD(max_pending), 1, COUNT_MAX, "N",
+      "commands of one client in progress at once; its input waits beyond "
+      "that",
+      NULL, NULL },
+    { "max-keys-reply", OPT_SIZE, FIELD(max_keys_reply), 1, COUNT_MAX, "N",
+      "keys one KEYS reply may return; a larger match is refused", NULL, NULL },
+    { "max-batch-bytes", OPT_SIZE, FIELD(max_batch_bytes), 1, BYTES_MAX, "N",
+      "client commands proposed together in one log entry, in bytes; the "
+      "entry closes once it reaches this size",
+      NULL, NULL },
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -186,14 +195,14 @@ void config_init(struct config *c)
     c->snapshot_trailing = 2048;
     c->max_inflight_entries = 256;
     c->max_key_bytes = 1024;
-    c->max_value_bytes = (size_t)1024 * 1024;
+    c->max_value_bytes = MIB;
     c->max_argc = 1024;
-    c->max_inline_bytes = (size_t)64 * 1024;
+    c->max_inline_bytes = 64 * KIB;
     c->max_clients = 10000;
-    c->max_output_bytes = (size_t)64 * 1024 * 1024;
+    c->max_output_bytes = 64 * MIB;
     c->max_pending = 1024;
     c->max_keys_reply = 100000;
-    c->max_batch_bytes = (size_t)4 * 1024 * 1024;
+    c->max_batch_bytes = 4 * MIB;
 }
 
 static void peers_free(struct config_peer *peers, size_t n)
@@ -424,7 +433,7 @@ static bool zone_is_valid(const char *s)
     return true;
 }
 
-/* Trim spaces and tabs around s[0..len) in place of the pointers. */
+/* Narrow s[0..len) to leave out leading and trailing spaces and tabs. */
 static void trim(const char **s, size_t *len)
 {
     while (*len > 0 && (**s == ' ' || **s == '\t')) {
@@ -638,6 +647,9 @@ static char *file_reader(char *str, int num, void *stream)
     ctx->line++;
     if (strchr(str, '\n') == NULL && !feof(ctx->f)) {
         ch = fgetc(ctx->f);
+        if (ch == '\r') {
+            ch = fgetc(ctx->f); /* CRLF: the CR does not count */
+        }
         if (ch != '\n' && ch != EOF) {
             while (ch != '\n' && ch != EOF) {
                 ch = fgetc(ctx->f);
@@ -720,6 +732,7 @@ static const char *default_text(const struct opt *opt,
 {
     const char *field = (const char *)defaults + opt->offset;
     unsigned long long v;
+    bool is_bytes;
 
     if (opt->fixed_default != NULL) {
         return opt->fixed_default;
@@ -730,12 +743,11 @@ static const char *default_text(const struct opt *opt,
         return buf;
     case OPT_SIZE:
         v = *(const size_t *)(const void *)field;
-        if (strstr(opt->name, "-bytes") == NULL) {
-            snprintf(buf, size, "%llu", v);
-        } else if (v >= 1024 * 1024 && v % (1024 * 1024) == 0) {
-            snprintf(buf, size, "%llu = %llu MiB", v, v / (1024 * 1024));
-        } else if (v >= 1024 && v % 1024 == 0) {
-            snprintf(buf, size, "%llu = %llu KiB", v, v / 1024);
+        is_bytes = strstr(opt->name, "-bytes") != NULL;
+        if (is_bytes && v % MIB == 0) {
+            snprintf(buf, size, "%llu = %llu MiB", v, v / MIB);
+        } else if (is_bytes && v % KIB == 0) {
+            snprintf(buf, size, "%llu = %llu KiB", v, v / KIB);
         } else {
             snprintf(buf, size, "%llu", v);
         }
