@@ -627,7 +627,7 @@ int main(int argc, char **argv)
     struct options o;
     struct request req;
     const struct subcommand *sc;
-    int next;
+    int next = 0;
     int rc = parse_options(argc, argv, &o, &next);
 
     if (rc != 0) {
