@@ -100,39 +100,44 @@ static void unknown_command(struct call *c)
     buf_close(&args);
 }
 
-static void serve_read(struct call *c, const struct command *cmd)
+/* Serve a write (@read == NULL, entry op @op) or a linearizable read: on the
+ * leader directly, elsewhere through the forwarding link, or parked until a
+ * leader is known. Requests never overtake parked ones, so a connection's
+ * requests execute in the order it sent them. */
+static void serve(struct call *c, uint8_t op, read_fn read)
 {
     struct node *n = c->node;
 
-    if (c->session->readonly) {
-        readindex_serve_local(n, cmd->read, c->argc, c->argv, c->p);
-    } else if (node_is_leader(n)) {
-        readindex_submit(&n->reads, cmd->read, c->argc, c->argv, c->p);
-    } else if (c->session->is_peer) {
-        reply_error(&c->p->reply, "TRYAGAIN",
-                    "this node is no longer the leader; retry the read");
-        pending_done(c->p);
-    } else if (forward_submit(&n->forward, c->argc, c->argv, false, c->p) !=
-               0) {
-        pending_fail(c->p, SK_ENOLEADER);
+    if (read != NULL && c->session->readonly) {
+        readindex_serve_local(n, read, c->argc, c->argv, c->p);
+        return;
     }
-}
-
-static void serve_write(struct call *c, uint8_t op)
-{
-    struct node *n = c->node;
-
-    if (node_is_leader(n)) {
-        propose_submit(&n->propose, op, c->argc - 1, c->argv + 1, c->p);
-    } else if (c->session->is_peer) {
+    if (n->park.n_parked > 0) {
+        park_retry(&n->park);
+    }
+    if (n->park.n_parked == 0 && node_is_leader(n)) {
+        if (read != NULL) {
+            readindex_submit(&n->reads, read, c->argc, c->argv, c->p);
+        } else {
+            propose_submit(&n->propose, op, c->argc - 1, c->argv + 1, c->p);
+        }
+        return;
+    }
+    if (c->session->is_peer) {
+        /* A follower relayed this to us as the leader: we are not (any
+         * more). Nothing was done, so the client may retry. */
         reply_error(&c->p->reply, "TRYAGAIN",
-                    "this node is no longer the leader; not applied, safe to "
+                    "this node is not the leader; not applied, safe to "
                     "retry");
         pending_done(c->p);
-    } else if (forward_submit(&n->forward, c->argc, c->argv, true, c->p) !=
-               0) {
-        pending_fail(c->p, SK_ENOLEADER);
+        return;
     }
+    if (n->park.n_parked == 0 &&
+        forward_submit(&n->forward, c->argc, c->argv, read == NULL, c->p) ==
+            0) {
+        return;
+    }
+    park_add(&n->park, op, read, c->argc, c->argv, c->p);
 }
 
 void session_execute(struct session *s, size_t argc, const struct slice *argv)
@@ -158,11 +163,11 @@ void session_execute(struct session *s, size_t argc, const struct slice *argv)
         cmd->local(&c);
     } else if (cmd->flags & CMD_READ) {
         if (cmd->check == NULL || cmd->check(&c) == 0) {
-            serve_read(&c, cmd);
+            serve(&c, 0, cmd->read);
             return;
         }
     } else if (cmd->write(&c, &op) == 0) {
-        serve_write(&c, op);
+        serve(&c, op, NULL);
         return;
     }
     pending_done(c.p);

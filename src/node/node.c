@@ -97,6 +97,7 @@ int node_init(struct node *n,
     propose_init(&n->propose, n);
     readindex_init(&n->reads, n);
     forward_init(&n->forward, n);
+    park_init(&n->park, n);
     members_init(&n->members, n);
 
     rv = make_dir(cfg->data_dir, errmsg);
@@ -233,6 +234,7 @@ static void tick_cb(uv_timer_t *timer)
     if (leader != 0) {
         members_announce(&n->members);
     }
+    park_retry(&n->park);
 }
 
 int node_start(struct node *n, char errmsg[SK_ERRMSG_SIZE])
@@ -293,6 +295,7 @@ void node_close(struct node *n, node_close_cb cb)
      * log. */
     propose_fail_queued(&n->propose, SK_ESHUTDOWN);
     readindex_fail_queued(&n->reads, SK_ESHUTDOWN);
+    park_fail_all(&n->park, SK_ESHUTDOWN);
     forward_close(&n->forward);
     members_close(&n->members);
     raft_close(&n->raft, raft_closed_cb);

@@ -16,6 +16,7 @@
 #include "fsm/fsm.h"
 #include "node/forward.h"
 #include "node/members.h"
+#include "node/park.h"
 #include "node/propose.h"
 #include "node/readindex.h"
 #include "node/transport.h"
@@ -48,6 +49,7 @@ struct node {
     struct propose propose;
     struct readindex reads;
     struct forward forward;
+    struct park park;
     struct members members;
     uv_check_t check; /* end of each loop iteration: flush batch, barrier */
     uv_timer_t tick;  /* notices leadership changes, announces this node */
