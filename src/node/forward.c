@@ -22,6 +22,7 @@
 #include "resp/reply.h"
 
 #define FWD_MAX_REPLY_DEPTH 32
+#define FWD_RETRY_MS        200 /* after a failed connect to a leader */
 
 struct fwd_waiter {
     struct pending *p;
@@ -225,6 +226,8 @@ static void connect_cb(uv_connect_t *req, int status)
     if (status != 0) {
         log_warn("cannot reach leader n%llu: %s",
                  (unsigned long long)l->leader_id, uv_strerror(status));
+        l->f->failed_leader = l->leader_id;
+        l->f->failed_at_ms = node_now_ms(l->f->node);
         link_close(l);
         return;
     }
@@ -232,6 +235,8 @@ static void connect_cb(uv_connect_t *req, int status)
     uv_tcp_nodelay(&l->tcp, 1);
     uv_read_start((uv_stream_t *)&l->tcp, alloc_cb, read_cb);
     start_write(l);
+    /* Requests that waited for this link can go now. */
+    park_retry(&l->f->node->park);
 }
 
 static void append_request(struct buf *out,
@@ -329,10 +334,16 @@ int forward_submit(struct forward *f,
         forward_leader_changed(f);
     }
     if (f->current == NULL) {
-        f->current = link_open(f, leader_id);
-        if (f->current == NULL) {
+        if (leader_id == f->failed_leader &&
+            node_now_ms(f->node) - f->failed_at_ms < FWD_RETRY_MS) {
             return SK_ENOLEADER;
         }
+        f->current = link_open(f, leader_id);
+    }
+    /* Only a connected link takes requests: until then they wait parked,
+     * so a leader that cannot be reached has been sent nothing. */
+    if (f->current == NULL || !f->current->connected) {
+        return SK_ENOLEADER;
     }
     l = f->current;
     append_request(&l->out, argc, argv);

@@ -25,6 +25,8 @@ struct forward {
     struct node *node;
     struct fwd_link *current;  /* link to the current leader, or NULL */
     struct fwd_link *draining; /* links to former leaders, closing */
+    uint64_t failed_leader;    /* last leader a connect to failed */
+    uint64_t failed_at_ms;
     bool closing;
 };
 
@@ -32,7 +34,8 @@ void forward_init(struct forward *f, struct node *n);
 
 /* Relay the request @argv to the leader; @p receives the leader's reply.
  * Returns 0, or SK_ENOLEADER when the leader or its client address is not
- * known (then @p is untouched). */
+ * known or the link to it is not connected yet (then @p is untouched: the
+ * caller parks the request, and connecting retries parked requests). */
 int forward_submit(struct forward *f,
                    size_t argc,
                    const struct slice *argv,
