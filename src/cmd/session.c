@@ -133,7 +133,7 @@ static void serve(struct call *c, uint8_t op, read_fn read)
         return;
     }
     if (n->park.n_parked == 0 &&
-        forward_submit(&n->forward, c->argc, c->argv, read == NULL, c->p) ==
+        forward_submit(&n->forward, c->argc, c->argv, read, c->p) ==
             0) {
         return;
     }

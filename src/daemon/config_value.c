@@ -377,12 +377,11 @@ err:
     return rv;
 }
 
-/* Parse @value for @opt and store it in @c, replacing any earlier value. */
 int config_value_set(struct config *c,
-                      const struct config_opt *opt,
-                      const char *value,
-                      const struct config_origin *o,
-                      char *errmsg)
+                     const struct config_opt *opt,
+                     const char *value,
+                     const struct config_origin *o,
+                     char errmsg[SK_ERRMSG_SIZE])
 {
     char **field = (char **)(void *)((char *)c + opt->offset);
     enum log_level level;
@@ -428,7 +427,6 @@ int config_value_set(struct config *c,
     return 0;
 }
 
-/* Check what no single option can: required ones, and their relations. */
 int config_value_validate(const struct config *c, char errmsg[SK_ERRMSG_SIZE])
 {
     const char *bind = c->raft_bind != NULL ? c->raft_bind : c->raft_address;
@@ -447,31 +445,34 @@ int config_value_validate(const struct config *c, char errmsg[SK_ERRMSG_SIZE])
         return config_value_fail(errmsg, "missing required option --data");
     }
     if (address_is_wildcard(c->raft_address)) {
-        return config_value_fail(errmsg,
-                    "--raft %s is not an address other nodes can reach; "
-                    "bind to it with --raft-bind instead",
-                    c->raft_address);
+        return config_value_fail(
+            errmsg,
+            "--raft %s is not an address other nodes can reach; "
+            "bind to it with --raft-bind instead",
+            c->raft_address);
     }
     if (address_equal(c->listen, bind)) {
-        return config_value_fail(errmsg, "--listen and the Raft address are both %s",
-                    c->listen);
+        return config_value_fail(
+            errmsg, "--listen and the Raft address are both %s", c->listen);
     }
     if (c->heartbeat_timeout_ms >= c->election_timeout_ms) {
-        return config_value_fail(errmsg,
-                    "--heartbeat-timeout-ms (%u) must be less than "
-                    "--election-timeout-ms (%u)",
-                    c->heartbeat_timeout_ms, c->election_timeout_ms);
+        return config_value_fail(
+            errmsg,
+            "--heartbeat-timeout-ms (%u) must be less than "
+            "--election-timeout-ms (%u)",
+            c->heartbeat_timeout_ms, c->election_timeout_ms);
     }
     if (c->n_bootstrap == 0) {
         return 0;
     }
     for (size_t i = 0; i < c->n_bootstrap; i++) {
         if (address_is_wildcard(c->bootstrap[i].raft_address)) {
-            return config_value_fail(errmsg,
-                        "--bootstrap node %llu at %s is not an address "
-                        "other nodes can reach",
-                        (unsigned long long)c->bootstrap[i].id,
-                        c->bootstrap[i].raft_address);
+            return config_value_fail(
+                errmsg,
+                "--bootstrap node %llu at %s is not an address "
+                "other nodes can reach",
+                (unsigned long long)c->bootstrap[i].id,
+                c->bootstrap[i].raft_address);
         }
         if (c->bootstrap[i].id == c->id) {
             self = &c->bootstrap[i];
@@ -479,16 +480,16 @@ int config_value_validate(const struct config *c, char errmsg[SK_ERRMSG_SIZE])
     }
     if (self == NULL) {
         return config_value_fail(errmsg,
-                    "--bootstrap must list this node: add %llu=%s "
-                    "(its --id and --raft address)",
-                    (unsigned long long)c->id, c->raft_address);
+                                 "--bootstrap must list this node: add %llu=%s "
+                                 "(its --id and --raft address)",
+                                 (unsigned long long)c->id, c->raft_address);
     }
     if (!address_equal(self->raft_address, c->raft_address)) {
-        return config_value_fail(errmsg,
-                    "--bootstrap lists this node (id %llu) at %s but --raft "
-                    "is %s; they must be the same",
-                    (unsigned long long)c->id, self->raft_address,
-                    c->raft_address);
+        return config_value_fail(
+            errmsg,
+            "--bootstrap lists this node (id %llu) at %s but --raft "
+            "is %s; they must be the same",
+            (unsigned long long)c->id, self->raft_address, c->raft_address);
     }
     return 0;
 }

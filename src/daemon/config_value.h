@@ -63,8 +63,7 @@ int config_value_set(struct config *c,
  * the relations between options (--bootstrap lists this node at its --raft
  * address, the heartbeat is shorter than the election timeout, ...).
  * Returns 0, or SK_EINVAL with a message in @errmsg. */
-int config_value_validate(const struct config *c,
-                          char errmsg[SK_ERRMSG_SIZE]);
+int config_value_validate(const struct config *c, char errmsg[SK_ERRMSG_SIZE]);
 
 /* Free the addresses of @n peers, then @peers itself (which may be NULL). */
 void config_value_peers_free(struct config_peer *peers, size_t n);

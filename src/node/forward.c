@@ -27,8 +27,38 @@
 struct fwd_waiter {
     struct pending *p;
     bool is_write;
+    read_fn read; /* for a read */
+    size_t argc;  /* reads keep their arguments, to be retried */
+    struct slice *argv; /* owned, bytes right after the array */
     struct fwd_waiter *next;
 };
+
+static struct slice *copy_args(size_t argc, const struct slice *argv)
+{
+    size_t bytes = 0;
+    struct slice *copy;
+    char *data;
+
+    for (size_t i = 0; i < argc; i++) {
+        bytes += argv[i].len;
+    }
+    copy = mem_alloc(argc * sizeof *copy + bytes);
+    data = (char *)(copy + argc);
+    for (size_t i = 0; i < argc; i++) {
+        if (argv[i].len > 0) {
+            memcpy(data, argv[i].base, argv[i].len);
+        }
+        copy[i] = (struct slice){ data, argv[i].len };
+        data += argv[i].len;
+    }
+    return copy;
+}
+
+static void waiter_free(struct fwd_waiter *w)
+{
+    mem_free(w->argv);
+    mem_free(w);
+}
 
 struct fwd_link {
     struct forward *f;
@@ -54,23 +84,30 @@ void forward_init(struct forward *f, struct node *n)
     f->node = n;
 }
 
+/* The link is gone. A read has no effect, so it waits for the next leader
+ * (parked); a write may have reached the leader and been committed, so its
+ * outcome is unknown. */
 static void fail_waiters(struct fwd_link *l)
 {
     struct fwd_waiter *w = l->waiters;
+    struct node *n = l->f->node;
 
     l->waiters = l->waiters_tail = NULL;
     l->n_waiters = 0;
     while (w != NULL) {
         struct fwd_waiter *next = w->next;
-        if (w->is_write) {
+        if (w->read != NULL && !l->f->closing) {
+            park_add(&n->park, 0, w->read, w->argc, w->argv, w->p);
+        } else if (w->read != NULL) {
+            pending_fail(w->p, SK_ESHUTDOWN);
+        } else if (w->is_write) {
             reply_error(&w->p->reply, "UNCERTAIN",
                         "connection to the leader lost; outcome unknown");
+            pending_done(w->p);
         } else {
-            reply_error(&w->p->reply, "TRYAGAIN",
-                        "connection to the leader lost; retry the read");
+            pending_done(w->p); /* our own PEERLINK */
         }
-        pending_done(w->p);
-        mem_free(w);
+        waiter_free(w);
         w = next;
     }
 }
@@ -210,7 +247,7 @@ static void read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *b)
         buf_append(&w->p->reply, l->in.base + off, used);
         off += used;
         pending_done(w->p);
-        mem_free(w);
+        waiter_free(w);
     }
     buf_consume(&l->in, off);
     maybe_retire(l);
@@ -319,7 +356,7 @@ static struct fwd_link *link_open(struct forward *f, uint64_t leader_id)
 int forward_submit(struct forward *f,
                    size_t argc,
                    const struct slice *argv,
-                   bool is_write,
+                   read_fn read,
                    struct pending *p)
 {
     uint64_t leader_id;
@@ -349,7 +386,12 @@ int forward_submit(struct forward *f,
     append_request(&l->out, argc, argv);
     w = mem_calloc(1, sizeof *w);
     w->p = p;
-    w->is_write = is_write;
+    w->is_write = read == NULL;
+    w->read = read;
+    if (read != NULL) {
+        w->argc = argc;
+        w->argv = copy_args(argc, argv);
+    }
     if (l->waiters_tail != NULL) {
         l->waiters_tail->next = w;
     } else {

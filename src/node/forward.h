@@ -4,9 +4,10 @@
  * leader never forwards a relayed request again (no loops while leadership
  * moves).
  *
- * Failure modes: no leader known -> -NOLEADER at once; the link breaks with
- * requests outstanding -> writes get -UNCERTAIN (they may have been
- * committed), reads get -TRYAGAIN. When the leader changes, the old link
+ * Failure modes: no leader known, or no connected link yet -> the caller
+ * parks the request (node/park.h); the link breaks with requests outstanding
+ * -> writes get -UNCERTAIN (they may have been committed), reads are parked
+ * again and retried on the next leader. When the leader changes, the old link
  * drains its outstanding replies before it closes. */
 #ifndef SK_FORWARD_H
 #define SK_FORWARD_H
@@ -17,6 +18,7 @@
 
 #include "lib/slice.h"
 #include "node/pending.h"
+#include "node/readindex.h"
 
 struct node;
 struct fwd_link;
@@ -32,14 +34,15 @@ struct forward {
 
 void forward_init(struct forward *f, struct node *n);
 
-/* Relay the request @argv to the leader; @p receives the leader's reply.
+/* Relay the request @argv to the leader, a read @read or a write (@read
+ * NULL); @p receives the leader's reply.
  * Returns 0, or SK_ENOLEADER when the leader or its client address is not
  * known or the link to it is not connected yet (then @p is untouched: the
  * caller parks the request, and connecting retries parked requests). */
 int forward_submit(struct forward *f,
                    size_t argc,
                    const struct slice *argv,
-                   bool is_write,
+                   read_fn read,
                    struct pending *p);
 
 /* The leader changed (or was lost): stop sending on the current link. */

@@ -267,7 +267,7 @@ void members_announce(struct members *m)
         propose_submit(&n->propose, ENTRY_OP_MEMBER, 3, argv + 1, p);
         return;
     }
-    if (forward_submit(&n->forward, 4, argv, true, p) != 0) {
+    if (forward_submit(&n->forward, 4, argv, NULL, p) != 0) {
         m->announcing = false;
         pending_free(p);
     }

@@ -85,8 +85,7 @@ static int try_serve(struct node *n, struct parked *x)
         }
         return 1;
     }
-    return forward_submit(&n->forward, x->argc, x->argv, x->read == NULL,
-                          x->p) == 0;
+    return forward_submit(&n->forward, x->argc, x->argv, x->read, x->p) == 0;
 }
 
 void park_retry(struct park *pk)
