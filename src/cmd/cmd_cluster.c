@@ -80,6 +80,11 @@ int cmd_member_announce(struct call *c, uint8_t *op)
     if (c->argv[1].len == 0 || c->argv[1].len >= sizeof id) {
         goto bad;
     }
+    for (size_t i = 0; i < c->argv[1].len; i++) {
+        if (c->argv[1].base[i] < '0' || c->argv[1].base[i] > '9') {
+            goto bad;
+        }
+    }
     memcpy(id, c->argv[1].base, c->argv[1].len);
     id[c->argv[1].len] = '\0';
     if (strtoull(id, &end, 10) == 0 || *end != '\0' ||

@@ -1,4 +1,4 @@
-/* Key-value commands (proto/PROTOCOL.md §4). Reads run against the applied
+/* Key-value commands (proto/PROTOCOL.md §3.4). Reads run against the applied
  * state once their barrier is applied (or at once under READONLY); writes
  * are checked here and become entry ops applied by fsm/fsm.c. */
 #include <string.h>

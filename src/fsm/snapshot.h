@@ -1,5 +1,6 @@
 /* Snapshot format (proto/SNAPSHOT.md): the whole fsm state, versioned,
- * big-endian, with a checksum. The raft library compresses it with lz4. */
+ * big-endian, with a checksum. The node stores it inside an lz4 frame
+ * (lib/compress.h); the raft library keeps the bytes as given. */
 #ifndef SK_SNAPSHOT_H
 #define SK_SNAPSHOT_H
 
@@ -9,6 +10,9 @@
 #include "lib/buf.h"
 
 #define SNAPSHOT_VERSION 1
+
+/* Largest decompressed snapshot a node accepts. */
+#define SNAPSHOT_MAX_BYTES ((size_t)16 << 30)
 
 /* Append the serialised state of @f to @out. */
 void snapshot_encode(const struct fsm *f, struct buf *out);

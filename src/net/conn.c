@@ -190,7 +190,9 @@ static void replies_ready(struct session *s)
     size_t max_out = c->server->node->cfg->max_output_bytes;
 
     session_take_replies(s, &c->out);
-    if (c->out.len + c->writing.len > max_out) {
+    /* A follower's forwarding link carries many clients and reads promptly:
+     * the per-client output limit does not apply to it. */
+    if (!s->is_peer && c->out.len + c->writing.len > max_out) {
         log_warn("conn=%llu output buffer over %zu bytes: disconnecting a "
                  "client that does not read its replies",
                  (unsigned long long)c->id, max_out);

@@ -75,6 +75,7 @@ struct fwd_link {
     struct fwd_waiter *waiters; /* oldest first */
     struct fwd_waiter *waiters_tail;
     size_t n_waiters;
+    uint64_t retired_ms; /* when it stopped being the current link */
     struct fwd_link *next; /* in f->draining */
 };
 
@@ -416,8 +417,28 @@ void forward_leader_changed(struct forward *f)
         link_close(l);
         return;
     }
+    l->retired_ms = node_now_ms(f->node);
     l->next = f->draining;
     f->draining = l;
+}
+
+void forward_tick(struct forward *f)
+{
+    uint64_t now = node_now_ms(f->node);
+    uint64_t limit = park_wait_ms(f->node);
+    struct fwd_link *l = f->draining;
+
+    while (l != NULL) {
+        struct fwd_link *next = l->next;
+        if (now - l->retired_ms > limit) {
+            log_warn("former leader n%llu did not answer %zu requests in "
+                     "%llu ms: giving up on them",
+                     (unsigned long long)l->leader_id, l->n_waiters,
+                     (unsigned long long)limit);
+            link_close(l);
+        }
+        l = next;
+    }
 }
 
 void forward_close(struct forward *f)

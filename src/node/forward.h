@@ -48,6 +48,11 @@ int forward_submit(struct forward *f,
 /* The leader changed (or was lost): stop sending on the current link. */
 void forward_leader_changed(struct forward *f);
 
+/* Close links to former leaders that have not answered within the wait
+ * limit (a paused or partitioned old leader): their writes get -UNCERTAIN,
+ * their reads wait for the new leader. Called on every tick. */
+void forward_tick(struct forward *f);
+
 /* Fail everything outstanding and close every link. */
 void forward_close(struct forward *f);
 

@@ -234,6 +234,7 @@ static void tick_cb(uv_timer_t *timer)
     if (leader != 0) {
         members_announce(&n->members);
     }
+    forward_tick(&n->forward);
     park_retry(&n->park);
 }
 

@@ -4,10 +4,12 @@
  * return makes raft retry the same entry forever. */
 #include "node/raft_glue.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "fsm/entry.h"
 #include "fsm/snapshot.h"
+#include "lib/compress.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "node/node.h"
@@ -30,8 +32,14 @@ static int glue_apply(struct raft_fsm *fsm,
     entry_reader_close(&er);
     rv = fsm_apply(&n->fsm, buf->base, buf->len, replies, n_replies);
     if (rv != 0) {
-        /* Every node skips the same bytes the same way. */
-        log_error("skipping a corrupt log entry of %zu bytes", buf->len);
+        /* Only our own encoder writes entries: one that does not decode is
+         * from a newer version of scalekeeper or a corrupt log. Applying
+         * around it would let this node diverge; stop instead. */
+        log_error("log entry at index %llu (%zu bytes) does not decode: "
+                  "unknown format version or corruption; stopping",
+                  (unsigned long long)raft_last_applied(&n->raft) + 1,
+                  buf->len);
+        abort();
     }
     return 0;
 }
@@ -41,11 +49,18 @@ static int glue_snapshot(struct raft_fsm *fsm,
                          unsigned *n_bufs)
 {
     struct node *n = fsm->data;
+    struct buf raw;
     struct buf out;
     struct raft_buffer *b;
 
+    buf_init(&raw);
     buf_init(&out);
-    snapshot_encode(&n->fsm, &out);
+    snapshot_encode(&n->fsm, &raw);
+    if (compress_frame(raw.base, raw.len, &out) != 0) {
+        buf_close(&raw);
+        buf_close(&out);
+        return RAFT_NOMEM;
+    }
     b = raft_malloc(sizeof *b);
     if (b == NULL) {
         buf_close(&out);
@@ -64,17 +79,32 @@ static int glue_snapshot(struct raft_fsm *fsm,
     *n_bufs = 1;
     n->stats.snapshots_taken++;
     n->snapshot_index = raft_last_applied(&n->raft);
-    log_info("snapshot taken at index %llu: %zu keys, %zu bytes",
+    log_info("snapshot taken at index %llu: %zu keys, %zu bytes, %zu "
+             "compressed",
              (unsigned long long)n->snapshot_index, kv_count(n->fsm.kv),
-             b->len);
+             raw.len, b->len);
+    buf_close(&raw);
     return 0;
 }
 
+/* Snapshots are lz4 frames around the snapshot format; plain ones are
+ * accepted too. */
 static int glue_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
 {
     struct node *n = fsm->data;
-    int rv = snapshot_decode(&n->fsm, buf->base, buf->len);
+    struct buf raw;
+    int rv;
 
+    buf_init(&raw);
+    if (compress_is_frame(buf->base, buf->len)) {
+        rv = decompress_frame(buf->base, buf->len, SNAPSHOT_MAX_BYTES, &raw);
+        if (rv == 0) {
+            rv = snapshot_decode(&n->fsm, raw.base, raw.len);
+        }
+    } else {
+        rv = snapshot_decode(&n->fsm, buf->base, buf->len);
+    }
+    buf_close(&raw);
     if (rv != 0) {
         log_error("snapshot of %zu bytes does not decode", buf->len);
         return RAFT_MALFORMED;
