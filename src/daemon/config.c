@@ -74,6 +74,11 @@ static const struct config_opt options[] = {
       UINT_MAX, "N",
       "log entries kept after a snapshot, to catch up slow followers", NULL,
       NULL },
+    { "install-snapshot-timeout-ms", CONFIG_OPT_UINT,
+      FIELD(install_snapshot_timeout_ms), TIMEOUT_MS_MIN, TIMEOUT_MS_MAX, "MS",
+      "time a leader waits for a follower to acknowledge a snapshot before "
+      "sending it again",
+      NULL, NULL },
     { "max-inflight-entries", CONFIG_OPT_UINT, FIELD(max_inflight_entries), 1,
       UINT_MAX, "N",
       "append messages in flight to a follower, or being written locally, "
@@ -121,6 +126,7 @@ void config_init(struct config *c)
     c->heartbeat_timeout_ms = 100;
     c->snapshot_threshold = 8192;
     c->snapshot_trailing = 2048;
+    c->install_snapshot_timeout_ms = 10000;
     c->max_inflight_entries = 256;
     c->max_key_bytes = 1024;
     c->max_value_bytes = CONFIG_MIB;

@@ -28,6 +28,7 @@ struct config {
     unsigned heartbeat_timeout_ms; /* --heartbeat-timeout-ms, default 100 */
     unsigned snapshot_threshold;   /* --snapshot-threshold, default 8192 */
     unsigned snapshot_trailing;    /* --snapshot-trailing, default 2048 */
+    unsigned install_snapshot_timeout_ms; /* default 10000 */
     unsigned max_inflight_entries; /* --max-inflight-entries, default 256 */
 
     size_t max_key_bytes;      /* --max-key-bytes, default 1024 */

@@ -211,12 +211,12 @@ static void timer_cb(uv_timer_t *timer)
     }
 }
 
-int members_start(struct members *m)
+void members_start(struct members *m)
 {
     uv_timer_init(m->node->loop, &m->timer);
     m->timer.data = m;
-    uv_timer_start(&m->timer, timer_cb, 0, PROBE_INTERVAL_MS);
-    return 0;
+    uv_timer_start(&m->timer, timer_cb, PROBE_INTERVAL_MS / 4,
+                   PROBE_INTERVAL_MS);
 }
 
 bool members_reachable(struct members *m, uint64_t id)

@@ -22,7 +22,7 @@ struct members {
 };
 
 void members_init(struct members *m, struct node *n);
-int members_start(struct members *m);
+void members_start(struct members *m);
 
 /* Publish this node's client address and zone if the replicated state does
  * not hold them yet (called when a leader is known). */

@@ -140,6 +140,10 @@ int node_init(struct node *n,
     raft_set_pre_vote(&n->raft, true);
     raft_set_snapshot_threshold(&n->raft, cfg->snapshot_threshold);
     raft_set_snapshot_trailing(&n->raft, cfg->snapshot_trailing);
+    /* A follower taking its own snapshot drops an incoming one, and the
+     * leader resends only after this timeout (library default 30 s). */
+    raft_set_install_snapshot_timeout(&n->raft,
+                                      cfg->install_snapshot_timeout_ms);
     raft_set_max_inflight_entries(&n->raft, cfg->max_inflight_entries);
     return 0;
 
@@ -242,26 +246,26 @@ int node_start(struct node *n, char errmsg[SK_ERRMSG_SIZE])
 {
     int rv;
 
+    /* Handles first: node_close() closes them whether or not raft starts. */
     n->start_ms = uv_now(n->loop);
+    uv_check_init(n->loop, &n->check);
+    n->check.data = n;
+    uv_timer_init(n->loop, &n->tick);
+    n->tick.data = n;
+    members_start(&n->members);
+
     rv = raft_start(&n->raft);
     if (rv != 0) {
-        snprintf(errmsg, SK_ERRMSG_SIZE, "raft start: %s",
-                 raft_errmsg(&n->raft));
+        snprintf(errmsg, SK_ERRMSG_SIZE,
+                 "raft start: %s %.100s (is the raft address %.60s in use?)",
+                 raft_strerror(rv), raft_errmsg(&n->raft),
+                 n->cfg->raft_bind ? n->cfg->raft_bind : n->cfg->raft_address);
         return SK_EIO;
     }
     n->started = true;
     n->known_state = raft_state(&n->raft);
-    uv_check_init(n->loop, &n->check);
-    n->check.data = n;
     uv_check_start(&n->check, check_cb);
-    uv_timer_init(n->loop, &n->tick);
-    n->tick.data = n;
     uv_timer_start(&n->tick, tick_cb, NODE_TICK_MS, NODE_TICK_MS);
-    rv = members_start(&n->members);
-    if (rv != 0) {
-        snprintf(errmsg, SK_ERRMSG_SIZE, "member probes: %s", sk_strerror(rv));
-        return rv;
-    }
     log_info("raft started id=%llu address=%s data=%s",
              (unsigned long long)n->cfg->id, n->cfg->raft_address,
              n->cfg->data_dir);

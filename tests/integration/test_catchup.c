@@ -21,7 +21,9 @@ static unsigned leader;
 static void setup(void)
 {
     static const char *const extra[] = { "--snapshot-threshold", "64",
-                                         "--snapshot-trailing", "16", NULL };
+                                         "--snapshot-trailing", "16",
+                                         "--install-snapshot-timeout-ms",
+                                         "2000", NULL };
     struct cluster_options opts = { .extra_args = extra };
 
     cluster_start(&cl, &opts);
