@@ -24,7 +24,7 @@ static void section_server(struct node *n, struct buf *b)
     buf_printf(b, "node_id:%llu\r\n", (unsigned long long)n->cfg->id);
     buf_printf(b, "zone:%s\r\n", n->cfg->zone);
     buf_printf(b, "process_id:%ld\r\n", (long)getpid());
-    buf_printf(b, "client_address:%s\r\n", n->cfg->listen);
+    buf_printf(b, "client_address:%s\r\n", config_client_address(n->cfg));
     buf_printf(b, "raft_address:%s\r\n", n->cfg->raft_address);
     buf_printf(b, "uptime_in_seconds:%llu\r\n",
                (unsigned long long)((node_now_ms(n) - n->start_ms) / 1000));

@@ -48,6 +48,11 @@ static const struct config_opt options[] = {
     { "listen", CONFIG_OPT_ADDRESS, FIELD(listen), 0, 0, "HOST:PORT",
       "address to accept client connections (Redis protocol) on", "required",
       NULL },
+    { "advertise-client", CONFIG_OPT_ADDRESS, FIELD(advertise_client), 0, 0,
+      "HOST:PORT",
+      "client address published to the other nodes and to clients, if not "
+      "--listen",
+      "the --listen address", NULL },
     { "data", CONFIG_OPT_STRING, FIELD(data_dir), 0, 0, "DIR",
       "directory of the Raft log and snapshots", "required", NULL },
     { "bootstrap", CONFIG_OPT_BOOTSTRAP, FIELD(bootstrap), 0, 0, "LIST",
@@ -145,6 +150,7 @@ void config_close(struct config *c)
     mem_free(c->raft_address);
     mem_free(c->raft_bind);
     mem_free(c->listen);
+    mem_free(c->advertise_client);
     mem_free(c->data_dir);
     mem_free(c->log_level);
     config_value_peers_free(c->bootstrap, c->n_bootstrap);
@@ -335,4 +341,9 @@ int config_parse(struct config *c,
         return rv;
     }
     return config_value_validate(c, errmsg);
+}
+
+const char *config_client_address(const struct config *c)
+{
+    return c->advertise_client != NULL ? c->advertise_client : c->listen;
 }

@@ -19,6 +19,7 @@ struct config {
     char *raft_address;     /* --raft HOST:PORT, required (advertised) */
     char *raft_bind;        /* --raft-bind HOST:PORT, optional */
     char *listen;           /* --listen HOST:PORT, required (clients) */
+    char *advertise_client; /* --advertise-client HOST:PORT, optional */
     char *data_dir;         /* --data DIR, required */
     struct config_peer *bootstrap; /* --bootstrap 1=H:P,2=H:P,...; owned */
     size_t n_bootstrap;
@@ -59,6 +60,10 @@ int config_parse(struct config *c,
                  int argc,
                  char **argv,
                  char errmsg[SK_ERRMSG_SIZE]);
+
+/* The client address other nodes forward to and LEADER/MEMBERS report:
+ * --advertise-client, or --listen. */
+const char *config_client_address(const struct config *c);
 
 /* Parse "HOST:PORT" (IPv4 literal, "localhost" or [IPv6]) into @host (a
  * buffer of @host_size bytes) and @port. Returns 0 or SK_EINVAL. */

@@ -451,6 +451,21 @@ int config_value_validate(const struct config *c, char errmsg[SK_ERRMSG_SIZE])
             "bind to it with --raft-bind instead",
             c->raft_address);
     }
+    if (c->advertise_client != NULL &&
+        address_is_wildcard(c->advertise_client)) {
+        return config_value_fail(
+            errmsg,
+            "--advertise-client %s is not an address clients and other "
+            "nodes can reach",
+            c->advertise_client);
+    }
+    if (c->advertise_client == NULL && address_is_wildcard(c->listen)) {
+        return config_value_fail(
+            errmsg,
+            "--listen %s needs --advertise-client: the address other nodes "
+            "forward requests to",
+            c->listen);
+    }
     if (address_equal(c->listen, bind)) {
         return config_value_fail(
             errmsg, "--listen and the Raft address are both %s", c->listen);

@@ -252,14 +252,14 @@ void members_announce(struct members *m)
     struct pending *p;
 
     if (m->announcing || m->closing ||
-        (self != NULL && strcmp(self->client_address, n->cfg->listen) == 0 &&
+        (self != NULL && strcmp(self->client_address, config_client_address(n->cfg)) == 0 &&
          strcmp(self->zone, n->cfg->zone) == 0)) {
         return;
     }
     snprintf(id, sizeof id, "%llu", (unsigned long long)n->cfg->id);
     argv[0] = (struct slice){ "MEMBER.ANNOUNCE", 15 };
     argv[1] = (struct slice){ id, strlen(id) };
-    argv[2] = (struct slice){ n->cfg->listen, strlen(n->cfg->listen) };
+    argv[2] = (struct slice){ config_client_address(n->cfg), strlen(config_client_address(n->cfg)) };
     argv[3] = (struct slice){ n->cfg->zone, strlen(n->cfg->zone) };
     p = pending_new(announce_done, m);
     m->announcing = true;

@@ -549,6 +549,32 @@ START_TEST(listen_must_differ_from_raft)
 
 END_TEST
 
+/* A wildcard --listen cannot be published: other nodes could not forward to
+ * it, so it needs --advertise-client, which must itself be reachable. */
+START_TEST(wildcard_listen_needs_advertise_client)
+{
+    ck_assert_int_eq(parse(REQUIRED, "--listen", "0.0.0.0:7001"), SK_EINVAL);
+    ck_assert_str_eq(errmsg, "--listen 0.0.0.0:7001 needs --advertise-client: "
+                             "the address other nodes forward requests to");
+    config_close(&cfg);
+    config_init(&cfg);
+    ck_assert_int_eq(parse(REQUIRED, "--listen", "0.0.0.0:7001",
+                           "--advertise-client", "[::]:7001"),
+                     SK_EINVAL);
+    config_close(&cfg);
+    config_init(&cfg);
+    ck_assert_int_eq(parse(REQUIRED, "--listen", "0.0.0.0:7001",
+                           "--advertise-client", "10.0.0.5:7001"),
+                     CONFIG_OK);
+    ck_assert_str_eq(config_client_address(&cfg), "10.0.0.5:7001");
+    config_close(&cfg);
+    config_init(&cfg);
+    ck_assert_int_eq(parse(REQUIRED), CONFIG_OK);
+    ck_assert_str_eq(config_client_address(&cfg), cfg.listen);
+}
+
+END_TEST
+
 START_TEST(bootstrap_good_list)
 {
     const char *list =
@@ -984,6 +1010,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, split_address_checks_host_buffer_size);
     tcase_add_test(tc, raft_address_must_be_reachable);
     tcase_add_test(tc, listen_must_differ_from_raft);
+    tcase_add_test(tc, wildcard_listen_needs_advertise_client);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("bootstrap");
