@@ -49,10 +49,23 @@ static int glue_snapshot(struct raft_fsm *fsm,
                          unsigned *n_bufs)
 {
     struct node *n = fsm->data;
+    raft_index commit = raft_commit_index(&n->raft);
+    raft_index applied = raft_last_applied(&n->raft);
     struct buf raw;
     struct buf out;
     struct raft_buffer *b;
 
+    /* A follower far behind the leader is catching up, maybe about to be
+     * sent a snapshot: taking its own at the same moment can wedge the raft
+     * library (an install arriving during a take is dropped and the two
+     * collide), so it waits until it has caught up. */
+    if (raft_state(&n->raft) != RAFT_LEADER &&
+        commit > applied + n->cfg->snapshot_trailing) {
+        log_debug("not taking a snapshot while catching up: applied %llu of "
+                  "%llu",
+                  (unsigned long long)applied, (unsigned long long)commit);
+        return RAFT_BUSY;
+    }
     buf_init(&raw);
     buf_init(&out);
     snapshot_encode(&n->fsm, &raw);
