@@ -55,12 +55,15 @@ static int glue_snapshot(struct raft_fsm *fsm,
     struct buf out;
     struct raft_buffer *b;
 
-    /* A follower far behind the leader is catching up, maybe about to be
-     * sent a snapshot: taking its own at the same moment can wedge the raft
-     * library (an install arriving during a take is dropped and the two
-     * collide), so it waits until it has caught up. */
+    /* A follower that is catching up (just restarted, or far behind the
+     * commit index) may be sent a snapshot at any moment, and taking its own
+     * at the same time can wedge the raft library (an install that arrives
+     * while the follower's own snapshot is being written collides with it).
+     * So it leaves compaction to later, once it has caught up. */
     if (raft_state(&n->raft) != RAFT_LEADER &&
-        commit > applied + n->cfg->snapshot_trailing) {
+        (commit > applied + n->cfg->snapshot_trailing ||
+         node_now_ms(n) - n->start_ms <
+             2 * (uint64_t)n->cfg->install_snapshot_timeout_ms)) {
         log_debug("not taking a snapshot while catching up: applied %llu of "
                   "%llu",
                   (unsigned long long)applied, (unsigned long long)commit);
