@@ -186,9 +186,12 @@ void propose_flush(struct propose *pr)
 
     rv = raft_apply(&pr->node->raft, &b->req, &rbuf, 1, batch_applied_cb);
     if (rv != 0) {
-        /* The library may already have released the entry's memory on some
-         * error paths (0.22 hands it over before checking), so it is not
-         * freed here: a rare leak beats a double free. */
+        /* Refused as not leader, the entry was never taken and is ours to
+         * free. On other errors raft 0.22 has already released it (seen with
+         * its misaligned-entry refusal), so it is not freed again. */
+        if (rv == RAFT_NOTLEADER) {
+            raft_free(rbuf.base);
+        }
         unlink_batch(pr, b);
         log_warn("batch of %zu not appended: %s (%s)", b->n, raft_strerror(rv),
                  raft_errmsg(&pr->node->raft));
