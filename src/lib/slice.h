@@ -10,6 +10,10 @@ struct slice {
     size_t len;
 };
 
+/* Copy @argc slices and the bytes they point to into one allocation, for a
+ * request that must outlive its input buffer. Free it with mem_free(). */
+struct slice *slice_copy_args(size_t argc, const struct slice *argv);
+
 /* Case-insensitive comparison of @s with the C string @word (command names). */
 static inline int slice_eq_nocase(struct slice s, const char *word)
 {

@@ -33,27 +33,6 @@ struct fwd_waiter {
     struct fwd_waiter *next;
 };
 
-static struct slice *copy_args(size_t argc, const struct slice *argv)
-{
-    size_t bytes = 0;
-    struct slice *copy;
-    char *data;
-
-    for (size_t i = 0; i < argc; i++) {
-        bytes += argv[i].len;
-    }
-    copy = mem_alloc(argc * sizeof *copy + bytes);
-    data = (char *)(copy + argc);
-    for (size_t i = 0; i < argc; i++) {
-        if (argv[i].len > 0) {
-            memcpy(data, argv[i].base, argv[i].len);
-        }
-        copy[i] = (struct slice){ data, argv[i].len };
-        data += argv[i].len;
-    }
-    return copy;
-}
-
 static void waiter_free(struct fwd_waiter *w)
 {
     mem_free(w->argv);
@@ -391,7 +370,7 @@ int forward_submit(struct forward *f,
     w->read = read;
     if (read != NULL) {
         w->argc = argc;
-        w->argv = copy_args(argc, argv);
+        w->argv = slice_copy_args(argc, argv);
     }
     if (l->waiters_tail != NULL) {
         l->waiters_tail->next = w;

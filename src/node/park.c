@@ -38,21 +38,8 @@ void park_add(struct park *pk,
               struct pending *p)
 {
     struct parked *x = mem_calloc(1, sizeof *x);
-    size_t bytes = 0;
-    char *data;
 
-    for (size_t i = 0; i < argc; i++) {
-        bytes += argv[i].len;
-    }
-    x->argv = mem_alloc(argc * sizeof *x->argv + bytes);
-    data = (char *)(x->argv + argc);
-    for (size_t i = 0; i < argc; i++) {
-        if (argv[i].len > 0) {
-            memcpy(data, argv[i].base, argv[i].len);
-        }
-        x->argv[i] = (struct slice){ data, argv[i].len };
-        data += argv[i].len;
-    }
+    x->argv = slice_copy_args(argc, argv);
     x->op = op;
     x->read = read;
     x->argc = argc;

@@ -40,23 +40,9 @@ static struct read_op *op_new(read_fn fn,
                               const struct slice *argv,
                               struct pending *p)
 {
-    size_t bytes = 0;
     struct read_op *op = mem_calloc(1, sizeof *op);
-    char *data;
 
-    for (size_t i = 0; i < argc; i++) {
-        bytes += argv[i].len;
-    }
-    op->argv = mem_alloc(argc * sizeof *op->argv + bytes);
-    data = (char *)(op->argv + argc);
-    for (size_t i = 0; i < argc; i++) {
-        if (argv[i].len > 0) {
-            memcpy(data, argv[i].base, argv[i].len);
-        }
-        op->argv[i].base = data;
-        op->argv[i].len = argv[i].len;
-        data += argv[i].len;
-    }
+    op->argv = slice_copy_args(argc, argv);
     op->fn = fn;
     op->argc = argc;
     op->p = p;
