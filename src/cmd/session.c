@@ -117,7 +117,7 @@ static void serve(struct call *c, uint8_t op, read_fn read)
     }
     if (n->park.n_parked == 0 && node_is_leader(n)) {
         if (read != NULL) {
-            readindex_submit(&n->reads, read, c->argc, c->argv, c->p);
+            propose_read(&n->propose, read, c->argc, c->argv, c->p);
         } else {
             propose_submit(&n->propose, op, c->argc - 1, c->argv + 1, c->p);
         }

@@ -18,7 +18,9 @@
     X(ENOLEADER, 8, "NOLEADER", "no leader is known; try again later")        \
     X(EINVAL, 9, "ERR", "invalid argument")                                    \
     X(ECORRUPT, 10, "ERR", "corrupt or unsupported data")                      \
-    X(EBUSY, 11, "TRYAGAIN", "too many requests in flight; try again")         \
+    X(ERETRY, 11, "TRYAGAIN",                                                  \
+      "leadership changed before the request was served; not applied, safe "   \
+      "to retry")                                                              \
     X(ESHUTDOWN, 12, "ERR", "node shutting down")
 
 enum sk_err {

@@ -95,7 +95,6 @@ int node_init(struct node *n,
     n->cfg = cfg;
     fsm_init(&n->fsm);
     propose_init(&n->propose, n);
-    readindex_init(&n->reads, n);
     forward_init(&n->forward, n);
     park_init(&n->park, n);
     members_init(&n->members, n);
@@ -192,10 +191,7 @@ static void check_cb(uv_check_t *check)
     if (n->closing) {
         return;
     }
-    /* Writes before reads: a read queued after a write in the same
-     * iteration must see it, so its barrier goes in after the write. */
     propose_flush(&n->propose);
-    readindex_flush(&n->reads);
 }
 
 static void leadership_changed(struct node *n, int state, raft_id leader)
@@ -204,7 +200,8 @@ static void leadership_changed(struct node *n, int state, raft_id leader)
     if (n->known_state == RAFT_LEADER && state != RAFT_LEADER) {
         log_warn("lost leadership term=%llu",
                  (unsigned long long)raft_current_term(&n->raft));
-        readindex_fail_queued(&n->reads, SK_EBUSY);
+        /* Queued requests never reached the log: safe to fail. */
+        propose_fail_queued(&n->propose, SK_ERETRY);
     }
     if (state == RAFT_LEADER) {
         log_info("elected leader term=%llu index=%llu",
@@ -299,7 +296,6 @@ void node_close(struct node *n, node_close_cb cb)
     /* Commands not yet appended fail for certain: they never reached the
      * log. */
     propose_fail_queued(&n->propose, SK_ESHUTDOWN);
-    readindex_fail_queued(&n->reads, SK_ESHUTDOWN);
     park_fail_all(&n->park, SK_ESHUTDOWN);
     forward_close(&n->forward);
     members_close(&n->members);

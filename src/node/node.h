@@ -47,7 +47,6 @@ struct node {
     struct raft_fsm raft_fsm;
     struct fsm fsm;
     struct propose propose;
-    struct readindex reads;
     struct forward forward;
     struct park park;
     struct members members;

@@ -65,7 +65,7 @@ static int try_serve(struct node *n, struct parked *x)
 {
     if (node_is_leader(n)) {
         if (x->read != NULL) {
-            readindex_submit(&n->reads, x->read, x->argc, x->argv, x->p);
+            propose_read(&n->propose, x->read, x->argc, x->argv, x->p);
         } else {
             propose_submit(&n->propose, x->op, x->argc - 1, x->argv + 1,
                            x->p);

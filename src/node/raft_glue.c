@@ -20,17 +20,16 @@ static int glue_apply(struct raft_fsm *fsm,
 {
     struct node *n = fsm->data;
     struct entry_reader er;
-    struct buf *replies = NULL;
-    size_t n_replies = 0;
     int rv;
 
     *result = NULL;
     rv = entry_reader_open(&er, buf->base, buf->len);
     if (rv == 0 && er.header.origin == n->cfg->id) {
-        replies = propose_replies(&n->propose, er.header.batch, &n_replies);
+        rv = propose_apply(&n->propose, er.header.batch, buf->base, buf->len);
+    } else {
+        rv = fsm_apply(&n->fsm, buf->base, buf->len, NULL, 0);
     }
     entry_reader_close(&er);
-    rv = fsm_apply(&n->fsm, buf->base, buf->len, replies, n_replies);
     if (rv != 0) {
         /* Only our own encoder writes entries: one that does not decode is
          * from a newer version of scalekeeper or a corrupt log. Applying
