@@ -5,7 +5,8 @@
  * through the forwarding link elsewhere); retried on later ticks until the
  * state holds it.
  *
- * Probes: one connection per peer to its client port; a PING every second.
+ * Probes: one connection per peer to its client port, (re)connected within
+ * a quarter second of need; a PING every second.
  * A peer is reachable while it answered within the last three seconds. A
  * probe that fails closes and reconnects on a later tick. */
 #include "node/members.h"
@@ -18,7 +19,8 @@
 #include "lib/mem.h"
 #include "node/node.h"
 
-#define PROBE_INTERVAL_MS  1000
+#define PROBE_TICK_MS      250  /* connect attempts */
+#define PROBE_INTERVAL_MS  1000 /* PINGs on a connected probe */
 #define PROBE_FRESHNESS_MS 3000
 
 struct member_probe {
@@ -34,6 +36,7 @@ struct member_probe {
     char in[64];
     size_t in_len;
     uint64_t last_ok_ms;
+    uint64_t last_ping_ms;
     struct member_probe *next;
 };
 
@@ -117,6 +120,7 @@ static void probe_ping(struct member_probe *p)
         return;
     }
     p->awaiting = true;
+    p->last_ping_ms = node_now_ms(p->m->node);
 }
 
 static void probe_connect_cb(uv_connect_t *req, int status)
@@ -189,7 +193,8 @@ static void probe_tick(struct members *m, uint64_t id, const char *address)
     }
     if (!p->open) {
         probe_connect(p);
-    } else if (p->connected) {
+    } else if (p->connected &&
+               node_now_ms(m->node) - p->last_ping_ms >= PROBE_INTERVAL_MS) {
         probe_ping(p);
     }
 }
@@ -215,8 +220,7 @@ void members_start(struct members *m)
 {
     uv_timer_init(m->node->loop, &m->timer);
     m->timer.data = m;
-    uv_timer_start(&m->timer, timer_cb, PROBE_INTERVAL_MS / 4,
-                   PROBE_INTERVAL_MS);
+    uv_timer_start(&m->timer, timer_cb, PROBE_TICK_MS, PROBE_TICK_MS);
 }
 
 bool members_reachable(struct members *m, uint64_t id)
