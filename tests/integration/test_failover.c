@@ -239,6 +239,72 @@ START_TEST(paused_leader_is_replaced)
 
 END_TEST
 
+/* Whether node @asker's MEMBERS reports node @id's reachable field as
+ * @want ("1" or "0"). */
+struct reach {
+    struct cluster *c;
+    unsigned asker;
+    unsigned id;
+    const char *want;
+};
+
+static bool member_reachable_is(void *arg)
+{
+    struct reach *q = arg;
+    redisReply *r = cluster_command(q->c, q->asker, "MEMBERS");
+    char id[16];
+    bool match = false;
+
+    snprintf(id, sizeof id, "%u", q->id);
+    for (size_t i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY &&
+                       i < r->elements;
+         i++) {
+        redisReply *m = r->element[i];
+        const char *got_id = NULL, *got_reach = NULL;
+        for (size_t f = 0; f + 1 < m->elements; f += 2) {
+            if (strcmp(m->element[f]->str, "id") == 0) {
+                got_id = m->element[f + 1]->str;
+            } else if (strcmp(m->element[f]->str, "reachable") == 0) {
+                got_reach = m->element[f + 1]->str;
+            }
+        }
+        if (got_id != NULL && strcmp(got_id, id) == 0) {
+            match = got_reach != NULL && strcmp(got_reach, q->want) == 0;
+        }
+    }
+    if (r != NULL) {
+        freeReplyObject(r);
+    }
+    return match;
+}
+
+/* MEMBERS tells which nodes the answering node can reach: a killed node
+ * turns unreachable within the probe's freshness window, and reachable again
+ * after its restart. */
+START_TEST(members_report_reachability)
+{
+    unsigned leader = cluster_leader(&cl, LEADER_MS);
+    unsigned follower = cluster_follower(&cl, leader);
+    struct reach q = { .c = &cl, .asker = leader, .id = follower, .want = "1" };
+
+    CLUSTER_ASSERT(&cl, leader != 0, "no leader elected");
+    CLUSTER_ASSERT(&cl, wait_until(member_reachable_is, &q, 10000),
+                   "node %u never reported reachable", follower);
+    cluster_kill(&cl, follower);
+    q.want = "0";
+    CLUSTER_ASSERT(&cl, wait_until(member_reachable_is, &q, 10000),
+                   "killed node %u still reported reachable", follower);
+    q.id = leader; /* the answering node itself */
+    q.want = "1";
+    CLUSTER_ASSERT(&cl, member_reachable_is(&q), "node reports itself down");
+    cluster_restart(&cl, follower);
+    q.id = follower;
+    CLUSTER_ASSERT(&cl, wait_until(member_reachable_is, &q, 10000),
+                   "restarted node %u not reachable again", follower);
+}
+
+END_TEST
+
 static Suite *failover_suite(void)
 {
     Suite *s = suite_create("failover");
@@ -249,6 +315,7 @@ static Suite *failover_suite(void)
     tcase_add_test(tc, acked_writes_survive_leader_kill);
     tcase_add_test(tc, killed_leader_catches_up_after_restart);
     tcase_add_test(tc, paused_leader_is_replaced);
+    tcase_add_test(tc, members_report_reachability);
     suite_add_tcase(s, tc);
     return s;
 }
