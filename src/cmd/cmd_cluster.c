@@ -67,7 +67,8 @@ void cmd_members(struct call *c)
         field(b, "client_address", m ? m->client_address : "");
         field(b, "zone", m ? m->zone : "");
         field(b, "role", role_name(s->role));
-        field(b, "reachable", members_reachable(&n->members, s->id) ? "1" : "0");
+        field(b, "reachable",
+              members_reachable(&n->members, s->id) ? "1" : "0");
         field(b, "leader", s->id == leader ? "1" : "0");
     }
 }
@@ -87,8 +88,8 @@ int cmd_member_announce(struct call *c, uint8_t *op)
     }
     memcpy(id, c->argv[1].base, c->argv[1].len);
     id[c->argv[1].len] = '\0';
-    if (strtoull(id, &end, 10) == 0 || *end != '\0' ||
-        c->argv[2].len > 256 || c->argv[3].len > 256) {
+    if (strtoull(id, &end, 10) == 0 || *end != '\0' || c->argv[2].len > 256 ||
+        c->argv[3].len > 256) {
         goto bad;
     }
     *op = ENTRY_OP_MEMBER;

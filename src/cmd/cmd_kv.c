@@ -9,10 +9,8 @@
 #include "node/node.h"
 #include "resp/reply.h"
 
-static int check_size(struct call *c,
-                      struct slice s,
-                      size_t max,
-                      const char *what)
+static int
+check_size(struct call *c, struct slice s, size_t max, const char *what)
 {
     if (s.len > max) {
         reply_error(&c->p->reply, "ERR",

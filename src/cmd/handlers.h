@@ -19,17 +19,29 @@ void cmd_client(struct call *c);
 
 /* cmd_kv.c: the key-value store */
 int cmd_check_keys(struct call *c);
-void cmd_get(struct node *n, size_t argc, const struct slice *argv,
+void cmd_get(struct node *n,
+             size_t argc,
+             const struct slice *argv,
              struct buf *reply);
-void cmd_mget(struct node *n, size_t argc, const struct slice *argv,
+void cmd_mget(struct node *n,
+              size_t argc,
+              const struct slice *argv,
               struct buf *reply);
-void cmd_exists(struct node *n, size_t argc, const struct slice *argv,
+void cmd_exists(struct node *n,
+                size_t argc,
+                const struct slice *argv,
                 struct buf *reply);
-void cmd_getrev(struct node *n, size_t argc, const struct slice *argv,
+void cmd_getrev(struct node *n,
+                size_t argc,
+                const struct slice *argv,
                 struct buf *reply);
-void cmd_keys(struct node *n, size_t argc, const struct slice *argv,
+void cmd_keys(struct node *n,
+              size_t argc,
+              const struct slice *argv,
               struct buf *reply);
-void cmd_dbsize(struct node *n, size_t argc, const struct slice *argv,
+void cmd_dbsize(struct node *n,
+                size_t argc,
+                const struct slice *argv,
                 struct buf *reply);
 int cmd_check_pattern(struct call *c);
 int cmd_set(struct call *c, uint8_t *op);

@@ -90,7 +90,8 @@ static void unknown_command(struct call *c)
 
     buf_init(&args);
     for (size_t i = 1; i < c->argc && args.len < 128; i++) {
-        buf_printf(&args, "'%.*s' ", (int)(c->argv[i].len > 64 ? 64 : c->argv[i].len),
+        buf_printf(&args, "'%.*s' ",
+                   (int)(c->argv[i].len > 64 ? 64 : c->argv[i].len),
                    c->argv[i].base);
     }
     reply_error(&c->p->reply, "ERR",
@@ -133,8 +134,7 @@ static void serve(struct call *c, uint8_t op, read_fn read)
         return;
     }
     if (n->park.n_parked == 0 &&
-        forward_submit(&n->forward, c->argc, c->argv, read, c->p) ==
-            0) {
+        forward_submit(&n->forward, c->argc, c->argv, read, c->p) == 0) {
         return;
     }
     park_add(&n->park, op, read, c->argc, c->argv, c->p);
@@ -142,8 +142,9 @@ static void serve(struct call *c, uint8_t op, read_fn read)
 
 void session_execute(struct session *s, size_t argc, const struct slice *argv)
 {
-    struct call c = { .session = s, .node = s->node, .argc = argc,
-                      .argv = argv };
+    struct call c = {
+        .session = s, .node = s->node, .argc = argc, .argv = argv
+    };
     const struct command *cmd;
     uint8_t op = 0;
 

@@ -14,16 +14,16 @@ struct config_peer {
 };
 
 struct config {
-    uint64_t id;            /* --id N, required, >= 1 */
-    char *zone;             /* --zone NAME, default "default" */
-    char *raft_address;     /* --raft HOST:PORT, required (advertised) */
-    char *raft_bind;        /* --raft-bind HOST:PORT, optional */
-    char *listen;           /* --listen HOST:PORT, required (clients) */
-    char *advertise_client; /* --advertise-client HOST:PORT, optional */
-    char *data_dir;         /* --data DIR, required */
+    uint64_t id;                   /* --id N, required, >= 1 */
+    char *zone;                    /* --zone NAME, default "default" */
+    char *raft_address;            /* --raft HOST:PORT, required (advertised) */
+    char *raft_bind;               /* --raft-bind HOST:PORT, optional */
+    char *listen;                  /* --listen HOST:PORT, required (clients) */
+    char *advertise_client;        /* --advertise-client HOST:PORT, optional */
+    char *data_dir;                /* --data DIR, required */
     struct config_peer *bootstrap; /* --bootstrap 1=H:P,2=H:P,...; owned */
     size_t n_bootstrap;
-    char *log_level;        /* --log-level error|warn|info|debug */
+    char *log_level; /* --log-level error|warn|info|debug */
 
     unsigned election_timeout_ms;  /* --election-timeout-ms, default 1000 */
     unsigned heartbeat_timeout_ms; /* --heartbeat-timeout-ms, default 100 */
@@ -32,18 +32,21 @@ struct config {
     unsigned install_snapshot_timeout_ms; /* default 10000 */
     unsigned max_inflight_entries; /* --max-inflight-entries, default 256 */
 
-    size_t max_key_bytes;      /* --max-key-bytes, default 1024 */
-    size_t max_value_bytes;    /* --max-value-bytes, default 1 MiB */
-    size_t max_argc;           /* --max-argc, default 1024 */
-    size_t max_inline_bytes;   /* --max-inline-bytes, default 64 KiB */
-    size_t max_clients;        /* --max-clients, default 10000 */
-    size_t max_output_bytes;   /* --max-output-bytes per client, 64 MiB */
-    size_t max_pending;        /* --max-pending requests per client, 1024 */
-    size_t max_keys_reply;     /* --max-keys-reply for KEYS, default 100000 */
-    size_t max_batch_bytes;    /* --max-batch-bytes per log entry, 4 MiB */
+    size_t max_key_bytes;    /* --max-key-bytes, default 1024 */
+    size_t max_value_bytes;  /* --max-value-bytes, default 1 MiB */
+    size_t max_argc;         /* --max-argc, default 1024 */
+    size_t max_inline_bytes; /* --max-inline-bytes, default 64 KiB */
+    size_t max_clients;      /* --max-clients, default 10000 */
+    size_t max_output_bytes; /* --max-output-bytes per client, 64 MiB */
+    size_t max_pending;      /* --max-pending requests per client, 1024 */
+    size_t max_keys_reply;   /* --max-keys-reply for KEYS, default 100000 */
+    size_t max_batch_bytes;  /* --max-batch-bytes per log entry, 4 MiB */
 };
 
-enum { CONFIG_OK = 0, CONFIG_EXIT = 1 /* --help or --version printed */ };
+enum {
+    CONFIG_OK = 0,
+    CONFIG_EXIT = 1 /* --help or --version printed */
+};
 
 /* Set every field to its default (strings NULL or their default copy). */
 void config_init(struct config *c);

@@ -37,8 +37,8 @@ static void signal_cb(uv_signal_t *handle, int signum)
         return;
     }
     d->stopping = true;
-    log_info("received %s: shutting down", signum == SIGTERM ? "SIGTERM"
-                                                             : "SIGINT");
+    log_info("received %s: shutting down",
+             signum == SIGTERM ? "SIGTERM" : "SIGINT");
     uv_close((uv_handle_t *)&d->sigterm, NULL);
     uv_close((uv_handle_t *)&d->sigint, NULL);
     server_shutdown(&d->server);

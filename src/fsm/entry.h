@@ -66,8 +66,8 @@ void entry_writer_finish(struct entry_writer *w);
 struct entry_reader {
     struct reader r;
     struct entry_header header;
-    uint32_t next;        /* index of the next command */
-    struct slice *argv;   /* owned scratch for entry_cmd.argv */
+    uint32_t next;      /* index of the next command */
+    struct slice *argv; /* owned scratch for entry_cmd.argv */
     size_t argv_cap;
 };
 

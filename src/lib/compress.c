@@ -1,9 +1,8 @@
 /* lz4 frame compression; see compress.h. */
 #include "lib/compress.h"
 
-#include <string.h>
-
 #include <lz4frame.h>
+#include <string.h>
 
 #include "lib/err.h"
 

@@ -4,8 +4,8 @@
 const char *sk_strerror(int rv)
 {
     switch (rv) {
-#define X(name, num, prefix, msg)                                              \
-    case SK_##name:                                                            \
+#define X(name, num, prefix, msg) \
+    case SK_##name:               \
         return msg;
         SK_ERR_MAP(X)
 #undef X
@@ -17,8 +17,8 @@ const char *sk_strerror(int rv)
 const char *sk_errprefix(int rv)
 {
     switch (rv) {
-#define X(name, num, prefix, msg)                                              \
-    case SK_##name:                                                            \
+#define X(name, num, prefix, msg) \
+    case SK_##name:               \
         return prefix;
         SK_ERR_MAP(X)
 #undef X

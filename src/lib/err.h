@@ -6,21 +6,21 @@
 
 /* X(name, number, resp_prefix, message): numbers are stable, they appear in
  * logs and tests. */
-#define SK_ERR_MAP(X)                                                          \
-    X(ENOMEM, 1, "ERR", "out of memory")                                       \
-    X(EIO, 2, "ERR", "I/O error")                                              \
-    X(EPROTO, 3, "ERR", "Protocol error")                                      \
-    X(ETOOBIG, 4, "ERR", "request exceeds a configured limit")                 \
-    X(ECANCELED, 5, "UNCERTAIN", "node shutting down; outcome unknown")        \
-    X(ENOTLEADER, 6, "NOTLEADER", "this node is not the leader")               \
-    X(EUNCERTAIN, 7, "UNCERTAIN",                                              \
-      "leadership lost before commit; outcome unknown")                        \
-    X(ENOLEADER, 8, "NOLEADER", "no leader is known; try again later")        \
-    X(EINVAL, 9, "ERR", "invalid argument")                                    \
-    X(ECORRUPT, 10, "ERR", "corrupt or unsupported data")                      \
-    X(ERETRY, 11, "TRYAGAIN",                                                  \
-      "leadership changed before the request was served; not applied, safe "   \
-      "to retry")                                                              \
+#define SK_ERR_MAP(X)                                                        \
+    X(ENOMEM, 1, "ERR", "out of memory")                                     \
+    X(EIO, 2, "ERR", "I/O error")                                            \
+    X(EPROTO, 3, "ERR", "Protocol error")                                    \
+    X(ETOOBIG, 4, "ERR", "request exceeds a configured limit")               \
+    X(ECANCELED, 5, "UNCERTAIN", "node shutting down; outcome unknown")      \
+    X(ENOTLEADER, 6, "NOTLEADER", "this node is not the leader")             \
+    X(EUNCERTAIN, 7, "UNCERTAIN",                                            \
+      "leadership lost before commit; outcome unknown")                      \
+    X(ENOLEADER, 8, "NOLEADER", "no leader is known; try again later")       \
+    X(EINVAL, 9, "ERR", "invalid argument")                                  \
+    X(ECORRUPT, 10, "ERR", "corrupt or unsupported data")                    \
+    X(ERETRY, 11, "TRYAGAIN",                                                \
+      "leadership changed before the request was served; not applied, safe " \
+      "to retry")                                                            \
     X(ESHUTDOWN, 12, "ERR", "node shutting down")
 
 enum sk_err {

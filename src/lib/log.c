@@ -58,9 +58,9 @@ void log_write(enum log_level level, const char *file, const char *fmt, ...)
     gmtime_r(&tv.tv_sec, &tm);
     file_stem(file, stem, sizeof stem);
     n = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &tm);
-    n += (size_t)snprintf(line + n, sizeof line - n, ".%03ldZ n%llu %c %s: ",
-                          (long)(tv.tv_usec / 1000), log_node_id,
-                          letters[level], stem);
+    n += (size_t)snprintf(line + n, sizeof line - n,
+                          ".%03ldZ n%llu %c %s: ", (long)(tv.tv_usec / 1000),
+                          log_node_id, letters[level], stem);
     va_start(ap, fmt);
     if (n < sizeof line) {
         vsnprintf(line + n, sizeof line - n, fmt, ap);

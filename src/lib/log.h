@@ -2,7 +2,12 @@
 #ifndef SK_LOG_H
 #define SK_LOG_H
 
-enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
+enum log_level {
+    LOG_ERROR = 0,
+    LOG_WARN,
+    LOG_INFO,
+    LOG_DEBUG
+};
 
 extern enum log_level log_threshold;
 
@@ -15,11 +20,11 @@ int log_level_parse(const char *s, enum log_level *level);
 void log_write(enum log_level level, const char *file, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-#define LOG_AT(level, ...)                                                     \
-    do {                                                                       \
-        if ((level) <= log_threshold) {                                        \
-            log_write((level), __FILE__, __VA_ARGS__);                         \
-        }                                                                      \
+#define LOG_AT(level, ...)                             \
+    do {                                               \
+        if ((level) <= log_threshold) {                \
+            log_write((level), __FILE__, __VA_ARGS__); \
+        }                                              \
     } while (0)
 
 #define log_error(...) LOG_AT(LOG_ERROR, __VA_ARGS__)

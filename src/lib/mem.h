@@ -4,10 +4,12 @@
 
 #include <stddef.h>
 
-/* Allocate @size bytes (at least 1); logs and aborts when memory is exhausted. */
+/* Allocate @size bytes (at least 1); logs and aborts when memory is exhausted.
+ */
 void *mem_alloc(size_t size);
 
-/* Allocate @n zeroed objects of @size bytes; aborts on overflow or exhaustion. */
+/* Allocate @n zeroed objects of @size bytes; aborts on overflow or exhaustion.
+ */
 void *mem_calloc(size_t n, size_t size);
 
 /* Resize @p to @size bytes; aborts when memory is exhausted. */

@@ -200,7 +200,8 @@ static void replies_ready(struct session *s)
         return;
     }
     start_write(c);
-    if (c->paused && c->session.n_pending < c->server->node->cfg->max_pending / 2 + 1) {
+    if (c->paused &&
+        c->session.n_pending < c->server->node->cfg->max_pending / 2 + 1) {
         c->paused = false;
         process_input(c);
         if (!c->paused) {

@@ -27,8 +27,8 @@
 struct fwd_waiter {
     struct pending *p;
     bool is_write;
-    read_fn read; /* for a read */
-    size_t argc;  /* reads keep their arguments, to be retried */
+    read_fn read;       /* for a read */
+    size_t argc;        /* reads keep their arguments, to be retried */
     struct slice *argv; /* owned, bytes right after the array */
     struct fwd_waiter *next;
 };
@@ -47,14 +47,14 @@ struct fwd_link {
     bool connected;
     bool closing;
     bool writing;
-    struct buf out;     /* queued while a write is in flight */
+    struct buf out; /* queued while a write is in flight */
     struct buf writing_buf;
     uv_write_t write_req;
     struct buf in;
     struct fwd_waiter *waiters; /* oldest first */
     struct fwd_waiter *waiters_tail;
     size_t n_waiters;
-    uint64_t retired_ms; /* when it stopped being the current link */
+    uint64_t retired_ms;   /* when it stopped being the current link */
     struct fwd_link *next; /* in f->draining */
 };
 
@@ -256,9 +256,8 @@ static void connect_cb(uv_connect_t *req, int status)
     park_retry(&l->f->node->park);
 }
 
-static void append_request(struct buf *out,
-                           size_t argc,
-                           const struct slice *argv)
+static void
+append_request(struct buf *out, size_t argc, const struct slice *argv)
 {
     buf_printf(out, "*%zu\r\n", argc);
     for (size_t i = 0; i < argc; i++) {

@@ -30,9 +30,9 @@ struct member_probe {
     uv_tcp_t tcp;
     uv_connect_t connect_req;
     uv_write_t write_req;
-    bool open;      /* tcp handle initialised and not closed */
+    bool open; /* tcp handle initialised and not closed */
     bool connected;
-    bool awaiting;  /* a PING is outstanding */
+    bool awaiting; /* a PING is outstanding */
     char in[64];
     size_t in_len;
     uint64_t last_ok_ms;
@@ -91,7 +91,8 @@ static void probe_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
         p->awaiting = false;
         memmove(p->in, p->in + 7, p->in_len - 7);
         p->in_len -= 7;
-    } else if (p->in_len == sizeof p->in || (p->in_len >= 7 && p->in[0] != '+')) {
+    } else if (p->in_len == sizeof p->in ||
+               (p->in_len >= 7 && p->in[0] != '+')) {
         probe_reset(p);
     }
 }
@@ -256,14 +257,16 @@ void members_announce(struct members *m)
     struct pending *p;
 
     if (m->announcing || m->closing ||
-        (self != NULL && strcmp(self->client_address, config_client_address(n->cfg)) == 0 &&
+        (self != NULL &&
+         strcmp(self->client_address, config_client_address(n->cfg)) == 0 &&
          strcmp(self->zone, n->cfg->zone) == 0)) {
         return;
     }
     snprintf(id, sizeof id, "%llu", (unsigned long long)n->cfg->id);
     argv[0] = (struct slice){ "MEMBER.ANNOUNCE", 15 };
     argv[1] = (struct slice){ id, strlen(id) };
-    argv[2] = (struct slice){ config_client_address(n->cfg), strlen(config_client_address(n->cfg)) };
+    argv[2] = (struct slice){ config_client_address(n->cfg),
+                              strlen(config_client_address(n->cfg)) };
     argv[3] = (struct slice){ n->cfg->zone, strlen(n->cfg->zone) };
     p = pending_new(announce_done, m);
     m->announcing = true;

@@ -54,7 +54,7 @@ struct node {
     uv_timer_t tick;  /* notices leadership changes, announces this node */
     raft_id known_leader;
     int known_state;
-    bool started;      /* raft_start() returned: restores count as installs */
+    bool started; /* raft_start() returned: restores count as installs */
     bool closing;
     uint64_t start_ms;
     uint64_t snapshot_index; /* last snapshot taken or installed */

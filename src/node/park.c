@@ -67,8 +67,7 @@ static int try_serve(struct node *n, struct parked *x)
         if (x->read != NULL) {
             propose_read(&n->propose, x->read, x->argc, x->argv, x->p);
         } else {
-            propose_submit(&n->propose, x->op, x->argc - 1, x->argv + 1,
-                           x->p);
+            propose_submit(&n->propose, x->op, x->argc - 1, x->argv + 1, x->p);
         }
         return 1;
     }

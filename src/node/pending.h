@@ -15,8 +15,8 @@ struct pending {
     struct pending *next; /* the owner's queue, in request order */
     struct buf reply;     /* owned: the RESP reply bytes */
     bool done;
-    bool orphan;          /* the client went away: completing frees it */
-    pending_done_cb cb;   /* called by pending_done() unless orphan */
+    bool orphan;        /* the client went away: completing frees it */
+    pending_done_cb cb; /* called by pending_done() unless orphan */
     void *owner;
 };
 

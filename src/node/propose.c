@@ -155,10 +155,10 @@ static void fail_waiters(struct propose_batch *b, int status)
         if (status == RAFT_NOTLEADER || w->read != NULL) {
             pending_fail(w->p, SK_ERETRY);
         } else {
-            pending_fail(w->p, status == RAFT_SHUTDOWN ||
-                                       status == RAFT_CANCELED
-                                   ? SK_ECANCELED
-                                   : SK_EUNCERTAIN);
+            pending_fail(w->p,
+                         status == RAFT_SHUTDOWN || status == RAFT_CANCELED
+                             ? SK_ECANCELED
+                             : SK_EUNCERTAIN);
         }
     }
 }
@@ -188,8 +188,8 @@ static void batch_applied_cb(struct raft_apply *req, int status, void *result)
     (void)result;
     unlink_inflight(pr, b);
     if (status != 0) {
-        log_warn("batch %llu of %zu requests: %s",
-                 (unsigned long long)b->seq, b->n, raft_strerror(status));
+        log_warn("batch %llu of %zu requests: %s", (unsigned long long)b->seq,
+                 b->n, raft_strerror(status));
         fail_waiters(b, status);
     } else {
         pr->node->stats.batches_applied++;

@@ -14,9 +14,8 @@
 #include "lib/mem.h"
 #include "node/node.h"
 
-static int glue_apply(struct raft_fsm *fsm,
-                      const struct raft_buffer *buf,
-                      void **result)
+static int
+glue_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void **result)
 {
     struct node *n = fsm->data;
     struct entry_reader er;

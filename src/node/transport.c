@@ -26,9 +26,8 @@ static void nodelay(struct uv_stream_s *stream)
     }
 }
 
-static int wrap_init(struct raft_uv_transport *outer,
-                     raft_id id,
-                     const char *address)
+static int
+wrap_init(struct raft_uv_transport *outer, raft_id id, const char *address)
 {
     struct transport *t = outer->impl;
 

@@ -9,9 +9,9 @@
 #include <uv.h>
 
 struct transport {
-    struct raft_uv_transport outer; /* what raft_uv_init() is given */
-    struct raft_uv_transport tcp;   /* the library's TCP transport */
-    raft_uv_accept_cb accept_cb;    /* raft's */
+    struct raft_uv_transport outer;      /* what raft_uv_init() is given */
+    struct raft_uv_transport tcp;        /* the library's TCP transport */
+    raft_uv_accept_cb accept_cb;         /* raft's */
     raft_uv_transport_close_cb close_cb; /* raft's */
 };
 

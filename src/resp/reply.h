@@ -27,16 +27,21 @@ void reply_bulk_str(struct buf *b, const char *s);
 /* A bulk string holding the decimal form of @v (revisions, ids). */
 void reply_bulk_u64(struct buf *b, uint64_t v);
 
-void reply_null(struct buf *b);       /* "$-1\r\n" */
-void reply_null_array(struct buf *b); /* "*-1\r\n" */
+void reply_null(struct buf *b);            /* "$-1\r\n" */
+void reply_null_array(struct buf *b);      /* "*-1\r\n" */
 void reply_array(struct buf *b, size_t n); /* "*n\r\n"; n elements follow */
 
-enum { REPLY_MORE = 0, REPLY_DONE = 1 };
+enum {
+    REPLY_MORE = 0,
+    REPLY_DONE = 1
+};
 
 /* Find the end of one complete RESP2 reply at the start of @data.
  * Returns REPLY_DONE with *consumed set, REPLY_MORE if incomplete, or
  * SK_EPROTO if the bytes are not RESP2 or nest deeper than @max_depth. */
-int reply_scan(const char *data, size_t len, size_t max_depth,
+int reply_scan(const char *data,
+               size_t len,
+               size_t max_depth,
                size_t *consumed);
 
 #endif

@@ -19,7 +19,10 @@ struct request_limits {
     size_t max_inline_bytes; /* bytes of one inline request line */
 };
 
-enum { REQUEST_MORE = 0, REQUEST_DONE = 1 };
+enum {
+    REQUEST_MORE = 0,
+    REQUEST_DONE = 1
+};
 
 struct request {
     const struct request_limits *limits; /* not owned */
@@ -27,8 +30,8 @@ struct request {
     struct slice *argv; /* owned array; slices point into the caller's bytes
                            or into scratch */
     size_t argv_cap;
-    size_t consumed;  /* after REQUEST_DONE: bytes the request took */
-    int is_inline;    /* after REQUEST_DONE: it was an inline request */
+    size_t consumed;    /* after REQUEST_DONE: bytes the request took */
+    int is_inline;      /* after REQUEST_DONE: it was an inline request */
     struct buf scratch; /* owned: unescaped inline arguments, and argument
                            offsets of a partial multibulk request */
     /* Progress through a partial multibulk request, so that bytes arriving in

@@ -24,9 +24,8 @@ struct kv *kv_new(void);
 void kv_free(struct kv *kv);
 
 /* The entry for @key, or NULL. Valid until the next change to the map. */
-const struct kv_entry *kv_get(const struct kv *kv,
-                              const char *key,
-                              size_t key_len);
+const struct kv_entry *
+kv_get(const struct kv *kv, const char *key, size_t key_len);
 
 /* Insert or replace @key with a copy of @value, written at revision @rev:
  * a new key gets create_rev = mod_rev = rev, version 1; an existing one keeps
@@ -46,9 +45,8 @@ bool kv_del(struct kv *kv, const char *key, size_t key_len);
 
 /* The first entry whose key is >= @key in byte order (shorter prefix first),
  * or NULL. kv_seek(kv, NULL, 0) is the first entry. */
-const struct kv_entry *kv_seek(const struct kv *kv,
-                               const char *key,
-                               size_t key_len);
+const struct kv_entry *
+kv_seek(const struct kv *kv, const char *key, size_t key_len);
 
 /* The entry after @e in key order, or NULL. */
 const struct kv_entry *kv_next(const struct kv *kv, const struct kv_entry *e);

@@ -20,10 +20,13 @@ static unsigned leader;
 
 static void setup(void)
 {
-    static const char *const extra[] = { "--snapshot-threshold", "64",
-                                         "--snapshot-trailing", "16",
+    static const char *const extra[] = { "--snapshot-threshold",
+                                         "64",
+                                         "--snapshot-trailing",
+                                         "16",
                                          "--install-snapshot-timeout-ms",
-                                         "2000", NULL };
+                                         "2000",
+                                         NULL };
     struct cluster_options opts = { .extra_args = extra };
 
     cluster_start(&cl, &opts);

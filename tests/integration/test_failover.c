@@ -256,9 +256,8 @@ static bool member_reachable_is(void *arg)
     bool match = false;
 
     snprintf(id, sizeof id, "%u", q->id);
-    for (size_t i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY &&
-                       i < r->elements;
-         i++) {
+    for (size_t i = 0;
+         r != NULL && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
         redisReply *m = r->element[i];
         const char *got_id = NULL, *got_reach = NULL;
         for (size_t f = 0; f + 1 < m->elements; f += 2) {

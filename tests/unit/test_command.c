@@ -1,8 +1,9 @@
 /* The command table: lookup, arity rules, and the table's own consistency. */
-#include <check.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <check.h>
 
 #include "cmd/command.h"
 
@@ -20,6 +21,7 @@ START_TEST(lookup_ignores_case)
     ck_assert_ptr_eq(command_lookup(s("gEt")), get);
     ck_assert_ptr_nonnull(command_lookup(s("MEMBER.ANNOUNCE")));
 }
+
 END_TEST
 
 START_TEST(lookup_unknown_and_prefixes_fail)
@@ -30,6 +32,7 @@ START_TEST(lookup_unknown_and_prefixes_fail)
     ck_assert_ptr_null(command_lookup((struct slice){ "get\0", 4 }));
     ck_assert_ptr_null(command_lookup(s("flushall")));
 }
+
 END_TEST
 
 START_TEST(arity_follows_redis_convention)
@@ -51,6 +54,7 @@ START_TEST(arity_follows_redis_convention)
     ck_assert(command_arity_ok(cas, 4));
     ck_assert(!command_arity_ok(cas, 5));
 }
+
 END_TEST
 
 /* Every entry is served exactly one way and has the handler for it. */
@@ -79,14 +83,15 @@ START_TEST(table_is_consistent)
         ck_assert_ptr_eq(command_lookup(s(c->name)), c);
     }
 }
+
 END_TEST
 
 /* Writes change the replicated state; everything else must not. */
 START_TEST(writes_are_the_state_changing_commands)
 {
     static const char *writes[] = { "set", "del", "cas", "member.announce" };
-    static const char *reads[] = { "get", "mget", "exists", "getrev", "keys",
-                                   "dbsize" };
+    static const char *reads[] = { "get",    "mget", "exists",
+                                   "getrev", "keys", "dbsize" };
 
     for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++) {
         ck_assert_uint_eq(command_lookup(s(writes[i]))->flags & CMD_WRITE,
@@ -97,6 +102,7 @@ START_TEST(writes_are_the_state_changing_commands)
                           CMD_READ);
     }
 }
+
 END_TEST
 
 int main(void)

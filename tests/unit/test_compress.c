@@ -1,7 +1,8 @@
 /* lz4 frame compression of snapshots: round trips, bounds, corruption. */
-#include <check.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <check.h>
 
 #include "lib/compress.h"
 #include "lib/err.h"
@@ -40,6 +41,7 @@ START_TEST(round_trip_of_sizes)
         free(data);
     }
 }
+
 END_TEST
 
 START_TEST(refuses_frames_larger_than_the_bound)
@@ -58,6 +60,7 @@ START_TEST(refuses_frames_larger_than_the_bound)
     buf_close(&z);
     buf_close(&back);
 }
+
 END_TEST
 
 /* Flipping any byte never yields different data: either the frame is refused
@@ -94,6 +97,7 @@ START_TEST(corruption_is_detected)
     buf_close(&z);
     buf_close(&back);
 }
+
 END_TEST
 
 int main(void)

@@ -28,8 +28,11 @@ static redisReply *parse(const char *wire, size_t len)
     return reply;
 }
 
-static int render(output_render_fn fn, enum output_format fmt, const char *key,
-                  const char *wire, struct capture *c)
+static int render(output_render_fn fn,
+                  enum output_format fmt,
+                  const char *key,
+                  const char *wire,
+                  struct capture *c)
 {
     redisReply *r = parse(wire, strlen(wire));
     int rc;
@@ -71,12 +74,12 @@ static const struct {
     { "\n\r\t\b\f", 5, "\"\\n\\r\\t\\b\\f\"" },
     { "\x00\x01\x1f", 3, "\"\\u0000\\u0001\\u001f\"" },
     { "\x7f", 1, "\"\\u007f\"" },
-    { "\xc3\xa9", 2, "\"\xc3\xa9\"" },             /* é: valid UTF-8 */
-    { "\xe2\x82\xac", 3, "\"\xe2\x82\xac\"" },     /* € */
+    { "\xc3\xa9", 2, "\"\xc3\xa9\"" },         /* é: valid UTF-8 */
+    { "\xe2\x82\xac", 3, "\"\xe2\x82\xac\"" }, /* € */
     { "\xf0\x9f\x98\x80", 4, "\"\xf0\x9f\x98\x80\"" },
-    { "\xff", 1, "\"\\u00ff\"" },                  /* never valid */
-    { "\xc3", 1, "\"\\u00c3\"" },                  /* truncated */
-    { "\xc0\xaf", 2, "\"\\u00c0\\u00af\"" },       /* overlong */
+    { "\xff", 1, "\"\\u00ff\"" },                       /* never valid */
+    { "\xc3", 1, "\"\\u00c3\"" },                       /* truncated */
+    { "\xc0\xaf", 2, "\"\\u00c0\\u00af\"" },            /* overlong */
     { "\xed\xa0\x80", 3, "\"\\u00ed\\u00a0\\u0080\"" }, /* surrogate */
     { "\xf4\x90\x80\x80", 4, "\"\\u00f4\\u0090\\u0080\\u0080\"" },
 };
@@ -87,17 +90,20 @@ START_TEST(json_string_escapes)
     ck_assert_str_eq(got, escapes[_i].out);
     free(got);
 }
+
 END_TEST
 
 START_TEST(get_human_prints_raw_value)
 {
     struct capture c;
-    ck_assert_int_eq(render(output_get, OUTPUT_HUMAN, "k", "$3\r\na\nb\r\n", &c),
-                     CLI_EXIT_OK);
+    ck_assert_int_eq(
+        render(output_get, OUTPUT_HUMAN, "k", "$3\r\na\nb\r\n", &c),
+        CLI_EXIT_OK);
     ck_assert_uint_eq(c.out_len, 4);
     ck_assert_mem_eq(c.out_text, "a\nb\n", 4);
     capture_free(&c);
 }
+
 END_TEST
 
 START_TEST(get_json)
@@ -108,6 +114,7 @@ START_TEST(get_json)
     ck_assert_str_eq(c.out_text, "{\"key\":\"k\\\"\",\"value\":\"v\"}\n");
     capture_free(&c);
 }
+
 END_TEST
 
 START_TEST(get_nil_is_not_found_with_empty_stdout)
@@ -118,6 +125,7 @@ START_TEST(get_nil_is_not_found_with_empty_stdout)
     ck_assert_uint_eq(c.out_len, 0);
     capture_free(&c);
 }
+
 END_TEST
 
 START_TEST(rev_null_array_is_not_found)
@@ -128,6 +136,7 @@ START_TEST(rev_null_array_is_not_found)
     ck_assert_uint_eq(c.out_len, 0);
     capture_free(&c);
 }
+
 END_TEST
 
 START_TEST(rev_json)
@@ -136,75 +145,92 @@ START_TEST(rev_json)
     ck_assert_int_eq(render(output_rev, OUTPUT_JSON, "k",
                             "*4\r\n$1\r\nv\r\n:3\r\n:5\r\n:2\r\n", &c),
                      CLI_EXIT_OK);
-    ck_assert_str_eq(c.out_text, "{\"key\":\"k\",\"value\":\"v\",\"create_revision\":3,"
-                                 "\"mod_revision\":5,\"version\":2}\n");
+    ck_assert_str_eq(c.out_text,
+                     "{\"key\":\"k\",\"value\":\"v\",\"create_revision\":3,"
+                     "\"mod_revision\":5,\"version\":2}\n");
     capture_free(&c);
 }
+
 END_TEST
 
 START_TEST(wrong_shape_is_an_error)
 {
     struct capture c;
-    ck_assert_int_eq(render(output_rev, OUTPUT_JSON, "k", "*2\r\n:1\r\n:2\r\n", &c),
-                     CLI_EXIT_REPLY);
+    ck_assert_int_eq(
+        render(output_rev, OUTPUT_JSON, "k", "*2\r\n:1\r\n:2\r\n", &c),
+        CLI_EXIT_REPLY);
     ck_assert_uint_eq(c.out_len, 0);
     ck_assert_ptr_nonnull(strstr(c.err_text, "unexpected reply to GETREV"));
     capture_free(&c);
 }
+
 END_TEST
 
 START_TEST(leader_json)
 {
     struct capture c;
     ck_assert_int_eq(render(output_leader, OUTPUT_JSON, NULL,
-                            "*4\r\n:2\r\n$3\r\nr:1\r\n$3\r\nc:1\r\n$1\r\nz\r\n", &c),
+                            "*4\r\n:2\r\n$3\r\nr:1\r\n$3\r\nc:1\r\n$1\r\nz\r\n",
+                            &c),
                      CLI_EXIT_OK);
-    ck_assert_str_eq(c.out_text, "{\"id\":2,\"raft_address\":\"r:1\","
-                                 "\"client_address\":\"c:1\",\"zone\":\"z\"}\n");
+    ck_assert_str_eq(c.out_text,
+                     "{\"id\":2,\"raft_address\":\"r:1\","
+                     "\"client_address\":\"c:1\",\"zone\":\"z\"}\n");
     capture_free(&c);
 }
+
 END_TEST
 
-#define MEMBER "*8\r\n$2\r\nid\r\n$2\r\n12\r\n$4\r\nrole\r\n$5\r\nvoter\r\n" \
-               "$6\r\nleader\r\n$1\r\n1\r\n$9\r\nreachable\r\n$1\r\n0\r\n"
+#define MEMBER                                                    \
+    "*8\r\n$2\r\nid\r\n$2\r\n12\r\n$4\r\nrole\r\n$5\r\nvoter\r\n" \
+    "$6\r\nleader\r\n$1\r\n1\r\n$9\r\nreachable\r\n$1\r\n0\r\n"
 
 START_TEST(members_table_and_json)
 {
     struct capture c;
-    ck_assert_int_eq(render(output_members, OUTPUT_HUMAN, NULL, "*1\r\n" MEMBER, &c),
-                     CLI_EXIT_OK);
+    ck_assert_int_eq(
+        render(output_members, OUTPUT_HUMAN, NULL, "*1\r\n" MEMBER, &c),
+        CLI_EXIT_OK);
     ck_assert_str_eq(c.out_text,
                      "ID  ZONE  ROLE   LEADER  REACHABLE  RAFT  CLIENT\n"
                      "12  -     voter  yes     no         -     -\n");
     capture_free(&c);
-    ck_assert_int_eq(render(output_members, OUTPUT_JSON, NULL, "*1\r\n" MEMBER, &c),
-                     CLI_EXIT_OK);
+    ck_assert_int_eq(
+        render(output_members, OUTPUT_JSON, NULL, "*1\r\n" MEMBER, &c),
+        CLI_EXIT_OK);
     ck_assert_str_eq(c.out_text, "{\"members\":[{\"id\":12,\"role\":\"voter\","
                                  "\"leader\":true,\"reachable\":false}]}\n");
     capture_free(&c);
 }
+
 END_TEST
 
 START_TEST(info_json_groups_sections)
 {
     struct capture c;
-    const char *wire = "$36\r\n# Server\r\nv:1\r\n\r\n# Raft\r\nterm:7\r\nx\r\n\r\n";
-    ck_assert_int_eq(render(output_info, OUTPUT_JSON, NULL, wire, &c), CLI_EXIT_OK);
-    ck_assert_str_eq(c.out_text, "{\"server\":{\"v\":\"1\"},\"raft\":{\"term\":\"7\"}}\n");
+    const char *wire =
+        "$36\r\n# Server\r\nv:1\r\n\r\n# Raft\r\nterm:7\r\nx\r\n\r\n";
+    ck_assert_int_eq(render(output_info, OUTPUT_JSON, NULL, wire, &c),
+                     CLI_EXIT_OK);
+    ck_assert_str_eq(c.out_text,
+                     "{\"server\":{\"v\":\"1\"},\"raft\":{\"term\":\"7\"}}\n");
     capture_free(&c);
 }
+
 END_TEST
 
 START_TEST(cas_human)
 {
     struct capture c;
     render(output_cas, OUTPUT_HUMAN, "k", ":0\r\n", &c);
-    ck_assert_str_eq(c.out_text, "not replaced (value differs or key absent)\n");
+    ck_assert_str_eq(c.out_text,
+                     "not replaced (value differs or key absent)\n");
     capture_free(&c);
     render(output_cas, OUTPUT_JSON, "k", ":1\r\n", &c);
     ck_assert_str_eq(c.out_text, "{\"key\":\"k\",\"replaced\":true}\n");
     capture_free(&c);
 }
+
 END_TEST
 
 int main(void)
@@ -214,7 +240,8 @@ int main(void)
     SRunner *sr;
     int failed;
 
-    tcase_add_loop_test(tc, json_string_escapes, 0, sizeof escapes / sizeof escapes[0]);
+    tcase_add_loop_test(tc, json_string_escapes, 0,
+                        sizeof escapes / sizeof escapes[0]);
     tcase_add_test(tc, get_human_prints_raw_value);
     tcase_add_test(tc, get_json);
     tcase_add_test(tc, get_nil_is_not_found_with_empty_stdout);
