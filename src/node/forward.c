@@ -5,9 +5,10 @@
  * the oldest waiter with each.
  *
  * Failure modes: connect fails, the leader closes, or a reply is not RESP ->
- * the link closes and every waiter fails (writes -UNCERTAIN, reads
- * -TRYAGAIN). A link whose leader is no longer current stops taking requests
- * and closes once its waiters are answered. */
+ * the link closes; writes sent on it get -UNCERTAIN, reads are parked and
+ * retried on the next leader. A link whose leader is no longer current stops
+ * taking requests and closes once its waiters are answered, or after the
+ * wait limit (forward_tick). */
 #include "node/forward.h"
 
 #include <stdio.h>

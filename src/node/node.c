@@ -4,7 +4,7 @@
  * data directory, FSM hooks, raft_init, bootstrap on a brand-new directory
  * (RAFT_CANTBOOTSTRAP means it already holds a log), settings, raft_start.
  * Each loop iteration ends in check_cb, which turns what clients queued
- * during the iteration into one entry and one barrier. tick_cb notices
+ * during the iteration into log entries (propose.h). tick_cb notices
  * leadership changes, since the legacy API has no callback for them. */
 #include "node/node.h"
 

@@ -29,7 +29,7 @@ struct node_stats {
     uint64_t commands_proposed;
     uint64_t batches_applied;
     uint64_t reads_served;
-    uint64_t barriers;
+    uint64_t barriers; /* empty entries appended for reads alone */
     uint64_t requests_forwarded;
     uint64_t snapshots_taken;
     uint64_t snapshots_installed;
@@ -50,7 +50,7 @@ struct node {
     struct forward forward;
     struct park park;
     struct members members;
-    uv_check_t check; /* end of each loop iteration: flush batch, barrier */
+    uv_check_t check; /* end of each loop iteration: append batches */
     uv_timer_t tick;  /* notices leadership changes, announces this node */
     raft_id known_leader;
     int known_state;

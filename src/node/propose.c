@@ -255,11 +255,13 @@ static void append(struct propose *pr, struct propose_batch *b)
 
 void propose_flush(struct propose *pr)
 {
-    /* One entry in flight at a time: what arrives meanwhile makes the next
-     * entries bigger, so batches follow the load. A full batch goes out at
-     * once all the same, which bounds an entry's size. */
+    /* While entries are in flight, what arrives queues and makes the next
+     * batches bigger, so batching follows the load; when the last one is
+     * applied, everything queued goes out, in order. A full batch goes out
+     * at once all the same (with those queued before it), which bounds an
+     * entry's size. */
     if (pr->queued == NULL ||
-        (pr->n_inflight > 0 && !batch_full(pr, pr->queued))) {
+        (pr->n_inflight > 0 && !batch_full(pr, pr->queued_tail))) {
         return;
     }
     while (pr->queued != NULL) {

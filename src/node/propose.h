@@ -59,8 +59,8 @@ void propose_read(struct propose *pr,
                   const struct slice *argv,
                   struct pending *p);
 
-/* Append the queued entries, oldest first, when nothing is in flight (or the
- * open batch is full): called once per loop iteration and when an entry is
+/* Append the queued batches, oldest first, when nothing is in flight or the
+ * open batch is full: called once per loop iteration and when an entry is
  * applied. */
 void propose_flush(struct propose *pr);
 

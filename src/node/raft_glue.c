@@ -47,24 +47,19 @@ static int glue_snapshot(struct raft_fsm *fsm,
                          unsigned *n_bufs)
 {
     struct node *n = fsm->data;
-    raft_index commit = raft_commit_index(&n->raft);
-    raft_index applied = raft_last_applied(&n->raft);
     struct buf raw;
     struct buf out;
     struct raft_buffer *b;
 
-    /* A follower that is catching up (just restarted, or far behind the
-     * commit index) may be sent a snapshot at any moment, and taking its own
-     * at the same time can wedge the raft library (an install that arrives
-     * while the follower's own snapshot is being written collides with it).
-     * So it leaves compaction to later, once it has caught up. */
+    /* A follower that has just (re)started is catching up and may be sent
+     * a snapshot at any moment; taking its own at the same time can wedge
+     * the raft library (an install that arrives while the follower's own
+     * snapshot is being written collides with it). So for a while after
+     * start a follower leaves compaction to later. */
     if (raft_state(&n->raft) != RAFT_LEADER &&
-        (commit > applied + n->cfg->snapshot_trailing ||
-         node_now_ms(n) - n->start_ms <
-             2 * (uint64_t)n->cfg->install_snapshot_timeout_ms)) {
-        log_debug("not taking a snapshot while catching up: applied %llu of "
-                  "%llu",
-                  (unsigned long long)applied, (unsigned long long)commit);
+        node_now_ms(n) - n->start_ms <
+            2 * (uint64_t)n->cfg->install_snapshot_timeout_ms) {
+        log_debug("not taking a snapshot while catching up after start");
         return RAFT_BUSY;
     }
     buf_init(&raw);
