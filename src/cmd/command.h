@@ -4,6 +4,7 @@
 #ifndef SK_COMMAND_H
 #define SK_COMMAND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,7 @@ enum command_flags {
     CMD_LOCAL = 1 << 0, /* answered by the node that received it */
     CMD_READ = 1 << 1,  /* linearizable read (stale under READONLY) */
     CMD_WRITE = 1 << 2, /* becomes a log entry on the leader */
+    CMD_TXN_CONTROL = 1 << 3, /* runs, not queued, inside MULTI */
 };
 
 /* One request being served. */
@@ -27,6 +29,7 @@ struct call {
     size_t argc;
     const struct slice *argv;
     struct pending *p;
+    bool async; /* a local handler handed p on: it completes it later */
 };
 
 struct command {

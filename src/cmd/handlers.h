@@ -53,6 +53,19 @@ void cmd_leader(struct call *c);
 void cmd_members(struct call *c);
 int cmd_member_announce(struct call *c, uint8_t *op);
 
+/* cmd_txn.c: MULTI/EXEC/DISCARD, WATCH/UNWATCH, MODREVS, TXN */
+void cmd_multi(struct call *c);
+void cmd_exec(struct call *c);
+void cmd_discard(struct call *c);
+void cmd_watch(struct call *c);
+void cmd_unwatch(struct call *c);
+void cmd_queue_in_multi(struct call *c);
+void cmd_modrevs(struct node *n,
+                 size_t argc,
+                 const struct slice *argv,
+                 struct buf *reply);
+int cmd_txn(struct call *c, uint8_t *op);
+
 /* cmd_info.c */
 void cmd_info(struct call *c);
 

@@ -9,11 +9,12 @@
 #include <string.h>
 
 #include "cmd/command.h"
+#include "cmd/handlers.h"
 #include "lib/log.h"
 #include "node/node.h"
 #include "resp/reply.h"
 
-static void pending_ready(struct pending *p)
+void session_pending_ready(struct pending *p)
 {
     struct session *s = p->owner;
 
@@ -29,15 +30,36 @@ void session_init(struct session *s,
                   void *owner)
 {
     memset(s, 0, sizeof *s);
+    txn_writer_init(&s->txn);
+    buf_init(&s->watching);
     s->node = n;
     s->id = id;
     s->ready_cb = cb;
     s->owner = owner;
 }
 
+void session_reset_txn(struct session *s)
+{
+    txn_writer_close(&s->txn);
+    txn_writer_init(&s->txn);
+    s->in_multi = false;
+    s->multi_dirty = false;
+}
+
+void session_unblock(struct session *s)
+{
+    s->blocked = false;
+    if (s->ready_cb != NULL) {
+        s->ready_cb(s);
+    }
+}
+
 void session_close(struct session *s)
 {
     struct pending *p = s->head;
+
+    txn_writer_close(&s->txn);
+    buf_close(&s->watching);
 
     s->head = s->tail = NULL;
     s->n_pending = 0;
@@ -50,7 +72,7 @@ void session_close(struct session *s)
 
 static struct pending *push(struct session *s)
 {
-    struct pending *p = pending_new(pending_ready, s);
+    struct pending *p = pending_new(session_pending_ready, s);
 
     if (s->tail != NULL) {
         s->tail->next = p;
@@ -105,7 +127,7 @@ static void unknown_command(struct call *c)
  * leader directly, elsewhere through the forwarding link, or parked until a
  * leader is known. Requests never overtake parked ones, so a connection's
  * requests execute in the order it sent them. */
-static void serve(struct call *c, uint8_t op, read_fn read)
+void session_serve(struct call *c, uint8_t op, read_fn read)
 {
     struct node *n = c->node;
 
@@ -153,7 +175,9 @@ void session_execute(struct session *s, size_t argc, const struct slice *argv)
     }
     c.p = push(s);
     cmd = command_lookup(argv[0]);
-    if (cmd == NULL) {
+    if (s->in_multi && (cmd == NULL || !(cmd->flags & CMD_TXN_CONTROL))) {
+        cmd_queue_in_multi(&c);
+    } else if (cmd == NULL) {
         unknown_command(&c);
     } else if (!command_arity_ok(cmd, argc)) {
         reply_error(&c.p->reply, "ERR",
@@ -162,13 +186,16 @@ void session_execute(struct session *s, size_t argc, const struct slice *argv)
         reply_errcode(&c.p->reply, SK_ESHUTDOWN);
     } else if (cmd->flags & CMD_LOCAL) {
         cmd->local(&c);
+        if (c.async) {
+            return;
+        }
     } else if (cmd->flags & CMD_READ) {
         if (cmd->check == NULL || cmd->check(&c) == 0) {
-            serve(&c, 0, cmd->read);
+            session_serve(&c, 0, cmd->read);
             return;
         }
     } else if (cmd->write(&c, &op) == 0) {
-        serve(&c, op, NULL);
+        session_serve(&c, op, NULL);
         return;
     }
     pending_done(c.p);

@@ -9,9 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fsm/txn.h"
 #include "lib/buf.h"
 #include "lib/slice.h"
 #include "node/pending.h"
+#include "node/readindex.h"
 
 struct node;
 struct session;
@@ -28,6 +30,11 @@ struct session {
     bool readonly; /* READONLY: reads served from local, maybe stale state */
     bool is_peer;  /* PEERLINK: a follower relaying; never forward again */
     bool quit;     /* QUIT: close once the replies are sent */
+    bool blocked;  /* a WATCH is in flight: take no request until it ends */
+    bool in_multi; /* MULTI: commands are queued in txn */
+    bool multi_dirty;    /* a command queued after MULTI was refused */
+    struct txn_writer txn; /* WATCHed keys and revisions, queued commands */
+    struct buf watching;   /* keys of the WATCH in flight, as txn bytes */
     session_ready_cb ready_cb;
     void *owner;
 };
@@ -44,6 +51,23 @@ void session_close(struct session *s);
 
 /* Run one request; its reply is queued in order (maybe completed later). */
 void session_execute(struct session *s, size_t argc, const struct slice *argv);
+
+struct call;
+
+/* Serve the call as a write (@read NULL, entry op @op of argv[1..]) or as a
+ * linearizable read: on the leader, through the forwarding link, or parked
+ * until a leader is known. */
+void session_serve(struct call *c, uint8_t op, read_fn read);
+
+/* The pending callback of every request: flushes the replies that are
+ * complete at the head of the queue. */
+void session_pending_ready(struct pending *p);
+
+/* A WATCH ended: take requests again. */
+void session_unblock(struct session *s);
+
+/* Forget the transaction state: queued commands and watched keys. */
+void session_reset_txn(struct session *s);
 
 /* Queue an error reply that is complete at once (framing errors). */
 void session_push_error(struct session *s, const char *text);

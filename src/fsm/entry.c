@@ -130,6 +130,7 @@ static bool op_known(uint8_t op)
     case ENTRY_OP_DEL:
     case ENTRY_OP_CAS:
     case ENTRY_OP_MEMBER:
+    case ENTRY_OP_TXN:
         return true;
     default:
         return false;

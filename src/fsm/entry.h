@@ -29,6 +29,7 @@ enum entry_op {
     ENTRY_OP_DEL = 2,    /* key [key ...] */
     ENTRY_OP_CAS = 3,    /* key expected new */
     ENTRY_OP_MEMBER = 4, /* id client_address zone (decimal id) */
+    ENTRY_OP_TXN = 5,    /* transaction (fsm/txn.h): one argument */
 };
 
 struct entry_header {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fsm/entry.h"
+#include "fsm/txn.h"
 #include "lib/err.h"
 #include "lib/mem.h"
 #include "lib/slice.h"
@@ -187,6 +188,8 @@ static bool argc_ok(const struct entry_cmd *cmd)
     case ENTRY_OP_CAS:
     case ENTRY_OP_MEMBER:
         return cmd->argc == 3;
+    case ENTRY_OP_TXN:
+        return cmd->argc == 1;
     default:
         return false;
     }
@@ -215,6 +218,9 @@ apply_cmd(struct fsm *f, const struct entry_cmd *cmd, struct buf *reply)
         break;
     case ENTRY_OP_MEMBER:
         apply_member(f, cmd, reply);
+        break;
+    case ENTRY_OP_TXN:
+        txn_apply(f, cmd->argv[0].base, cmd->argv[0].len, reply);
         break;
     default:
         break; /* unreachable: entry_validate() refused unknown ops */

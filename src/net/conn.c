@@ -111,7 +111,7 @@ static void process_input(struct conn *c)
 
     while (!c->closing && !c->session.quit) {
         int rv;
-        if (c->session.n_pending >= max_pending) {
+        if (c->session.n_pending >= max_pending || c->session.blocked) {
             c->paused = true;
             stop_reading(c);
             break;
@@ -200,7 +200,7 @@ static void replies_ready(struct session *s)
         return;
     }
     start_write(c);
-    if (c->paused &&
+    if (c->paused && !s->blocked &&
         c->session.n_pending < c->server->node->cfg->max_pending / 2 + 1) {
         c->paused = false;
         process_input(c);

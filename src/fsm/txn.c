@@ -1,0 +1,352 @@
+/* Transactions: blob format, checks and atomic apply; see txn.h. */
+#include "fsm/txn.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fsm/fsm.h"
+#include "lib/mem.h"
+#include "resp/reply.h"
+#include "store/kv.h"
+
+/* The commands a transaction may hold, with Redis' arity convention. */
+static const struct {
+    const char *name;
+    int arity;
+    bool write;
+} txn_commands[] = {
+    { "get", 2, false },     { "mget", -2, false },  { "exists", -2, false },
+    { "getrev", 2, false },  { "modrevs", -2, false }, { "dbsize", 1, false },
+    { "set", 3, true },      { "del", -2, true },    { "cas", 4, true },
+};
+
+#define N_TXN_COMMANDS (sizeof txn_commands / sizeof txn_commands[0])
+
+static int find_command(struct slice name)
+{
+    for (size_t i = 0; i < N_TXN_COMMANDS; i++) {
+        if (slice_eq_nocase(name, txn_commands[i].name)) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+static bool arity_ok(int arity, size_t argc)
+{
+    return arity >= 0 ? argc == (size_t)arity : argc >= (size_t)-arity;
+}
+
+int txn_check_command(size_t argc,
+                      const struct slice *argv,
+                      const struct txn_limits *limits,
+                      char errmsg[SK_ERRMSG_SIZE])
+{
+    int i = argc > 0 ? find_command(argv[0]) : -1;
+    size_t last_value;
+
+    if (i < 0) {
+        snprintf(errmsg, SK_ERRMSG_SIZE,
+                 "'%.*s' cannot be used inside MULTI (allowed: GET MGET "
+                 "EXISTS GETREV MODREVS DBSIZE SET DEL CAS)",
+                 (int)(argc > 0 && argv[0].len < 64 ? argv[0].len : 0),
+                 argc > 0 ? argv[0].base : "");
+        return SK_EINVAL;
+    }
+    if (!arity_ok(txn_commands[i].arity, argc)) {
+        snprintf(errmsg, SK_ERRMSG_SIZE,
+                 "wrong number of arguments for '%s' command",
+                 txn_commands[i].name);
+        return SK_EINVAL;
+    }
+    if (limits == NULL) {
+        return 0;
+    }
+    /* Keys are every argument but the values of SET (last) and CAS (last
+     * two). */
+    last_value = argc;
+    if (slice_eq_nocase(argv[0], "set")) {
+        last_value = argc - 1;
+    } else if (slice_eq_nocase(argv[0], "cas")) {
+        last_value = argc - 2;
+    }
+    for (size_t a = 1; a < argc; a++) {
+        size_t max = a < last_value ? limits->max_key_bytes
+                                    : limits->max_value_bytes;
+        if (argv[a].len > max) {
+            snprintf(errmsg, SK_ERRMSG_SIZE,
+                     "%s of %zu bytes exceeds the limit of %zu bytes",
+                     a < last_value ? "key" : "value", argv[a].len, max);
+            return SK_EINVAL;
+        }
+    }
+    return 0;
+}
+
+void txn_writer_init(struct txn_writer *w)
+{
+    buf_init(&w->watches);
+    buf_init(&w->cmds);
+    w->n_watch = 0;
+    w->n_cmds = 0;
+}
+
+void txn_writer_close(struct txn_writer *w)
+{
+    buf_close(&w->watches);
+    buf_close(&w->cmds);
+    w->n_watch = 0;
+    w->n_cmds = 0;
+}
+
+void txn_writer_watch(struct txn_writer *w,
+                      const char *key,
+                      size_t key_len,
+                      uint64_t mod_rev)
+{
+    buf_put_bytes(&w->watches, key, key_len);
+    buf_put_u64(&w->watches, mod_rev);
+    w->n_watch++;
+}
+
+void txn_writer_command(struct txn_writer *w,
+                        size_t argc,
+                        const struct slice *argv)
+{
+    buf_put_u32(&w->cmds, (uint32_t)argc);
+    for (size_t i = 0; i < argc; i++) {
+        buf_put_bytes(&w->cmds, argv[i].base, argv[i].len);
+    }
+    w->n_cmds++;
+}
+
+size_t txn_writer_size(const struct txn_writer *w)
+{
+    return 8 + w->watches.len + w->cmds.len;
+}
+
+void txn_writer_finish(struct txn_writer *w, struct buf *out)
+{
+    buf_put_u32(out, w->n_watch);
+    buf_append(out, w->watches.base, w->watches.len);
+    buf_put_u32(out, w->n_cmds);
+    buf_append(out, w->cmds.base, w->cmds.len);
+}
+
+/* A decoded blob; argv slices point into the blob. */
+struct txn {
+    size_t n_watch;
+    struct slice *watch_keys; /* owned */
+    uint64_t *watch_revs;     /* owned */
+    size_t n_cmds;
+    size_t *cmd_argc;         /* owned */
+    struct slice **cmd_argv;  /* owned array of owned arrays */
+};
+
+static void txn_free(struct txn *t)
+{
+    for (size_t i = 0; i < t->n_cmds; i++) {
+        mem_free(t->cmd_argv[i]);
+    }
+    mem_free(t->cmd_argv);
+    mem_free(t->cmd_argc);
+    mem_free(t->watch_keys);
+    mem_free(t->watch_revs);
+    memset(t, 0, sizeof *t);
+}
+
+/* Counts are bounded by the bytes left before anything is allocated: a
+ * watch takes at least 12 bytes, a command 4, an argument 4. */
+static int txn_decode(struct txn *t, const void *blob, size_t len)
+{
+    struct reader r;
+    uint32_t n;
+
+    memset(t, 0, sizeof *t);
+    reader_init(&r, blob, len);
+    n = reader_u32(&r);
+    if (r.failed || n > r.left / 12) {
+        return SK_ECORRUPT;
+    }
+    t->watch_keys = mem_calloc(n ? n : 1, sizeof *t->watch_keys);
+    t->watch_revs = mem_calloc(n ? n : 1, sizeof *t->watch_revs);
+    t->n_watch = n;
+    for (uint32_t i = 0; i < n; i++) {
+        reader_bytes(&r, &t->watch_keys[i].base, &t->watch_keys[i].len);
+        t->watch_revs[i] = reader_u64(&r);
+    }
+    n = reader_u32(&r);
+    if (r.failed || n > r.left / 4) {
+        return SK_ECORRUPT;
+    }
+    t->cmd_argc = mem_calloc(n ? n : 1, sizeof *t->cmd_argc);
+    t->cmd_argv = mem_calloc(n ? n : 1, sizeof *t->cmd_argv);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t argc = reader_u32(&r);
+        if (r.failed || argc == 0 || argc > r.left / 4) {
+            return SK_ECORRUPT;
+        }
+        t->cmd_argv[i] = mem_calloc(argc, sizeof *t->cmd_argv[i]);
+        t->cmd_argc[i] = argc;
+        t->n_cmds++;
+        for (uint32_t a = 0; a < argc; a++) {
+            reader_bytes(&r, &t->cmd_argv[i][a].base, &t->cmd_argv[i][a].len);
+        }
+    }
+    if (r.failed || r.left != 0) {
+        return SK_ECORRUPT;
+    }
+    return 0;
+}
+
+int txn_validate(const void *blob,
+                 size_t len,
+                 const struct txn_limits *limits,
+                 char errmsg[SK_ERRMSG_SIZE])
+{
+    struct txn t;
+    int rv = txn_decode(&t, blob, len);
+
+    if (rv != 0) {
+        snprintf(errmsg, SK_ERRMSG_SIZE, "malformed transaction");
+        rv = SK_EINVAL;
+    }
+    for (size_t i = 0; rv == 0 && i < t.n_cmds; i++) {
+        rv = txn_check_command(t.cmd_argc[i], t.cmd_argv[i], limits, errmsg);
+    }
+    for (size_t i = 0; rv == 0 && limits != NULL && i < t.n_watch; i++) {
+        if (t.watch_keys[i].len > limits->max_key_bytes) {
+            snprintf(errmsg, SK_ERRMSG_SIZE, "watched key too long");
+            rv = SK_EINVAL;
+        }
+    }
+    txn_free(&t);
+    return rv;
+}
+
+static uint64_t mod_rev_of(const struct fsm *f, struct slice key)
+{
+    const struct kv_entry *e = kv_get(f->kv, key.base, key.len);
+
+    return e != NULL ? e->mod_rev : 0;
+}
+
+static void run_read(const struct fsm *f,
+                     size_t argc,
+                     const struct slice *a,
+                     struct buf *r)
+{
+    const struct kv_entry *e;
+    long long n = 0;
+
+    if (slice_eq_nocase(a[0], "get") || slice_eq_nocase(a[0], "mget")) {
+        bool multi = slice_eq_nocase(a[0], "mget");
+        if (multi) {
+            reply_array(r, argc - 1);
+        }
+        for (size_t i = 1; i < argc; i++) {
+            e = kv_get(f->kv, a[i].base, a[i].len);
+            if (e == NULL) {
+                reply_null(r);
+            } else {
+                reply_bulk(r, e->value, e->value_len);
+            }
+        }
+    } else if (slice_eq_nocase(a[0], "exists")) {
+        for (size_t i = 1; i < argc; i++) {
+            n += kv_get(f->kv, a[i].base, a[i].len) != NULL;
+        }
+        reply_int(r, n);
+    } else if (slice_eq_nocase(a[0], "getrev")) {
+        e = kv_get(f->kv, a[1].base, a[1].len);
+        if (e == NULL) {
+            reply_null_array(r);
+            return;
+        }
+        reply_array(r, 4);
+        reply_bulk(r, e->value, e->value_len);
+        reply_int(r, (long long)e->create_rev);
+        reply_int(r, (long long)e->mod_rev);
+        reply_int(r, (long long)e->version);
+    } else if (slice_eq_nocase(a[0], "modrevs")) {
+        reply_array(r, argc - 1);
+        for (size_t i = 1; i < argc; i++) {
+            reply_int(r, (long long)mod_rev_of(f, a[i]));
+        }
+    } else { /* dbsize */
+        reply_int(r, (long long)kv_count(f->kv));
+    }
+}
+
+/* Writes at revision @rev; returns whether the store changed. */
+static bool run_write(struct fsm *f,
+                      size_t argc,
+                      const struct slice *a,
+                      uint64_t rev,
+                      struct buf *r)
+{
+    const struct kv_entry *e;
+    long long n = 0;
+
+    if (slice_eq_nocase(a[0], "set")) {
+        kv_put(f->kv, a[1].base, a[1].len, a[2].base, a[2].len, rev);
+        reply_ok(r);
+        return true;
+    }
+    if (slice_eq_nocase(a[0], "del")) {
+        for (size_t i = 1; i < argc; i++) {
+            n += kv_del(f->kv, a[i].base, a[i].len);
+        }
+        reply_int(r, n);
+        return n > 0;
+    }
+    e = kv_get(f->kv, a[1].base, a[1].len); /* cas */
+    if (e == NULL || e->value_len != a[2].len ||
+        (a[2].len > 0 && memcmp(e->value, a[2].base, a[2].len) != 0)) {
+        reply_int(r, 0);
+        return false;
+    }
+    kv_put(f->kv, a[1].base, a[1].len, a[3].base, a[3].len, rev);
+    reply_int(r, 1);
+    return true;
+}
+
+void txn_apply(struct fsm *f, const void *blob, size_t len, struct buf *reply)
+{
+    char errmsg[SK_ERRMSG_SIZE];
+    struct buf scratch;
+    struct buf *r = reply != NULL ? reply : &scratch;
+    uint64_t rev = f->revision + 1;
+    bool changed = false;
+    struct txn t;
+
+    buf_init(&scratch);
+    if (txn_validate(blob, len, NULL, errmsg) != 0) {
+        reply_error(r, "ERR", "%s", errmsg);
+        goto out;
+    }
+    txn_decode(&t, blob, len);
+    for (size_t i = 0; i < t.n_watch; i++) {
+        if (mod_rev_of(f, t.watch_keys[i]) != t.watch_revs[i]) {
+            reply_null_array(r); /* a watched key changed: EXEC fails */
+            txn_free(&t);
+            goto out;
+        }
+    }
+    reply_array(r, t.n_cmds);
+    for (size_t i = 0; i < t.n_cmds; i++) {
+        const struct slice *a = t.cmd_argv[i];
+        if (txn_commands[find_command(a[0])].write) {
+            changed |= run_write(f, t.cmd_argc[i], a, rev, r);
+        } else {
+            run_read(f, t.cmd_argc[i], a, r);
+        }
+    }
+    if (changed) {
+        f->revision = rev; /* one revision for the whole transaction */
+    }
+    txn_free(&t);
+out:
+    buf_close(&scratch);
+}
