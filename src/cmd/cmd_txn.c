@@ -175,6 +175,7 @@ void cmd_watch(struct call *c)
     struct session *s = c->session;
     struct slice *argv;
     struct call read = *c;
+    bool readonly;
 
     if (s->in_multi) {
         reply_error(&c->p->reply, "ERR", "WATCH inside MULTI is not allowed");
@@ -193,6 +194,11 @@ void cmd_watch(struct call *c)
     s->blocked = true;
     c->p->cb = watch_done;
     c->async = true;
+    /* Watched revisions are read linearizably even on a READONLY
+     * connection: a stale one would only make EXEC fail, but for nothing. */
+    readonly = s->readonly;
+    s->readonly = false;
     session_serve(&read, 0, cmd_modrevs);
+    s->readonly = readonly;
     mem_free(argv);
 }
