@@ -157,8 +157,7 @@ static void watch_done(struct pending *p)
             const char *key;
             size_t key_len;
             reader_bytes(&keys, &key, &key_len);
-            txn_writer_watch(&s->txn, key, key_len,
-                             strtoull(r + 2, NULL, 10));
+            txn_writer_watch(&s->txn, key, key_len, strtoull(r + 2, NULL, 10));
             r = memchr(r + 1, '\n', (size_t)(end - r - 1));
         }
         buf_reset(&p->reply);

@@ -16,9 +16,9 @@ struct node;
 struct pending;
 
 enum command_flags {
-    CMD_LOCAL = 1 << 0, /* answered by the node that received it */
-    CMD_READ = 1 << 1,  /* linearizable read (stale under READONLY) */
-    CMD_WRITE = 1 << 2, /* becomes a log entry on the leader */
+    CMD_LOCAL = 1 << 0,       /* answered by the node that received it */
+    CMD_READ = 1 << 1,        /* linearizable read (stale under READONLY) */
+    CMD_WRITE = 1 << 2,       /* becomes a log entry on the leader */
     CMD_TXN_CONTROL = 1 << 3, /* runs, not queued, inside MULTI */
 };
 

@@ -27,12 +27,12 @@ struct session {
     struct pending *head; /* replies owed, oldest first */
     struct pending *tail;
     size_t n_pending;
-    bool readonly; /* READONLY: reads served from local, maybe stale state */
-    bool is_peer;  /* PEERLINK: a follower relaying; never forward again */
-    bool quit;     /* QUIT: close once the replies are sent */
-    bool blocked;  /* a WATCH is in flight: take no request until it ends */
-    bool in_multi; /* MULTI: commands are queued in txn */
-    bool multi_dirty;    /* a command queued after MULTI was refused */
+    bool readonly;    /* READONLY: reads served from local, maybe stale state */
+    bool is_peer;     /* PEERLINK: a follower relaying; never forward again */
+    bool quit;        /* QUIT: close once the replies are sent */
+    bool blocked;     /* a WATCH is in flight: take no request until it ends */
+    bool in_multi;    /* MULTI: commands are queued in txn */
+    bool multi_dirty; /* a command queued after MULTI was refused */
     struct txn_writer txn; /* WATCHed keys and revisions, queued commands */
     struct buf watching;   /* keys of the WATCH in flight, as txn bytes */
     session_ready_cb ready_cb;

@@ -16,9 +16,9 @@ static const struct {
     int arity;
     bool write;
 } txn_commands[] = {
-    { "get", 2, false },     { "mget", -2, false },  { "exists", -2, false },
-    { "getrev", 2, false },  { "modrevs", -2, false }, { "dbsize", 1, false },
-    { "set", 3, true },      { "del", -2, true },    { "cas", 4, true },
+    { "get", 2, false },    { "mget", -2, false },    { "exists", -2, false },
+    { "getrev", 2, false }, { "modrevs", -2, false }, { "dbsize", 1, false },
+    { "set", 3, true },     { "del", -2, true },      { "cas", 4, true },
 };
 
 #define N_TXN_COMMANDS (sizeof txn_commands / sizeof txn_commands[0])
@@ -72,8 +72,8 @@ int txn_check_command(size_t argc,
         last_value = argc - 2;
     }
     for (size_t a = 1; a < argc; a++) {
-        size_t max = a < last_value ? limits->max_key_bytes
-                                    : limits->max_value_bytes;
+        size_t max =
+            a < last_value ? limits->max_key_bytes : limits->max_value_bytes;
         if (argv[a].len > max) {
             snprintf(errmsg, SK_ERRMSG_SIZE,
                      "%s of %zu bytes exceeds the limit of %zu bytes",
@@ -140,8 +140,8 @@ struct txn {
     struct slice *watch_keys; /* owned */
     uint64_t *watch_revs;     /* owned */
     size_t n_cmds;
-    size_t *cmd_argc;         /* owned */
-    struct slice **cmd_argv;  /* owned array of owned arrays */
+    size_t *cmd_argc;        /* owned */
+    struct slice **cmd_argv; /* owned array of owned arrays */
 };
 
 static void txn_free(struct txn *t)
@@ -232,10 +232,8 @@ static uint64_t mod_rev_of(const struct fsm *f, struct slice key)
     return e != NULL ? e->mod_rev : 0;
 }
 
-static void run_read(const struct fsm *f,
-                     size_t argc,
-                     const struct slice *a,
-                     struct buf *r)
+static void
+run_read(const struct fsm *f, size_t argc, const struct slice *a, struct buf *r)
 {
     const struct kv_entry *e;
     long long n = 0;
