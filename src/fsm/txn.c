@@ -314,12 +314,13 @@ void txn_apply(struct fsm *f, const void *blob, size_t len, struct buf *reply)
 {
     char errmsg[SK_ERRMSG_SIZE];
     struct buf scratch;
-    struct buf *r = reply != NULL ? reply : &scratch;
+    struct buf *r;
     uint64_t rev = f->revision + 1;
     bool changed = false;
     struct txn t;
 
     buf_init(&scratch);
+    r = reply != NULL ? reply : &scratch;
     if (txn_validate(blob, len, NULL, errmsg) != 0) {
         reply_error(r, "ERR", "%s", errmsg);
         goto out;
