@@ -50,7 +50,7 @@ int txn_check_command(size_t argc,
         snprintf(errmsg, SK_ERRMSG_SIZE,
                  "'%.*s' cannot be used inside MULTI (allowed: GET MGET "
                  "EXISTS GETREV MODREVS DBSIZE SET DEL CAS)",
-                 (int)(argc > 0 && argv[0].len < 64 ? argv[0].len : 0),
+                 (int)(argc > 0 ? (argv[0].len < 64 ? argv[0].len : 64) : 0),
                  argc > 0 ? argv[0].base : "");
         return SK_EINVAL;
     }
