@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/json.h"
+
 /* One column of the members table and the record field it shows. */
 struct column {
     const char *title;
@@ -23,108 +25,6 @@ static const struct column member_columns[] = {
 };
 
 #define N_MEMBER_COLUMNS (sizeof member_columns / sizeof member_columns[0])
-
-/* --- JSON primitives ---------------------------------------------------- */
-
-/* Length of the valid UTF-8 sequence starting at @s (@len bytes left), or 0
- * for a byte that does not start one (RFC 3629 §4: no overlong forms, no
- * surrogates, nothing above U+10FFFF). */
-static size_t utf8_sequence_len(const unsigned char *s, size_t len)
-{
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    size_t n;
-
-    if (s[0] < 0x80) {
-        return 1;
-    }
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-        n = 2;
-    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-        n = 3;
-        lo = (s[0] == 0xE0) ? 0xA0 : lo;
-        hi = (s[0] == 0xED) ? 0x9F : hi;
-    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-        n = 4;
-        lo = (s[0] == 0xF0) ? 0x90 : lo;
-        hi = (s[0] == 0xF4) ? 0x8F : hi;
-    } else {
-        return 0;
-    }
-    if (len < n || s[1] < lo || s[1] > hi) {
-        return 0;
-    }
-    for (size_t i = 2; i < n; i++) {
-        if (s[i] < 0x80 || s[i] > 0xBF) {
-            return 0;
-        }
-    }
-    return n;
-}
-
-static void json_escape_byte(FILE *f, unsigned char c)
-{
-    switch (c) {
-    case '"':
-        fputs("\\\"", f);
-        return;
-    case '\\':
-        fputs("\\\\", f);
-        return;
-    case '\n':
-        fputs("\\n", f);
-        return;
-    case '\r':
-        fputs("\\r", f);
-        return;
-    case '\t':
-        fputs("\\t", f);
-        return;
-    case '\b':
-        fputs("\\b", f);
-        return;
-    case '\f':
-        fputs("\\f", f);
-        return;
-    default:
-        break;
-    }
-    if (c < 0x20 || c >= 0x7F) {
-        fprintf(f, "\\u%04x", (unsigned)c);
-    } else {
-        fputc(c, f);
-    }
-}
-
-void output_json_string(FILE *f, const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-
-    fputc('"', f);
-    while (i < len) {
-        size_t n = (p[i] >= 0x80) ? utf8_sequence_len(p + i, len - i) : 0;
-        if (n > 1) {
-            fwrite(p + i, 1, n, f);
-            i += n;
-        } else {
-            json_escape_byte(f, p[i]);
-            i++;
-        }
-    }
-    fputc('"', f);
-}
-
-/* Write `"name":` (name is a plain identifier). */
-static void json_key(FILE *f, const char *name)
-{
-    fprintf(f, "\"%s\":", name);
-}
-
-static void json_cstring(FILE *f, const char *s)
-{
-    output_json_string(f, s, strlen(s));
-}
 
 /* --- Reply shapes ------------------------------------------------------- */
 
@@ -220,6 +120,11 @@ static int not_found(const struct output *o, const char *key)
     return CLI_EXIT_NOTFOUND;
 }
 
+void output_json_string(FILE *f, const char *s, size_t len)
+{
+    json_string(f, s, len);
+}
+
 /* --- Renderers ---------------------------------------------------------- */
 
 int output_ping(const struct output *o, const char *key, const redisReply *r)
@@ -230,7 +135,7 @@ int output_ping(const struct output *o, const char *key, const redisReply *r)
     if (o->format == OUTPUT_JSON) {
         fputc('{', o->out);
         json_key(o->out, "reply");
-        output_json_string(o->out, r->str, r->len);
+        json_string(o->out, r->str, r->len);
         fputs("}\n", o->out);
     } else {
         fwrite(r->str, 1, r->len, o->out);
@@ -254,7 +159,7 @@ int output_leader(const struct output *o, const char *key, const redisReply *r)
             const redisReply *v = r->element[i + 1];
             fputc(',', o->out);
             json_key(o->out, names[i]);
-            output_json_string(o->out, v->str, v->len);
+            json_string(o->out, v->str, v->len);
         }
         fputs("}\n", o->out);
         return CLI_EXIT_OK;
@@ -344,7 +249,7 @@ static void member_json(FILE *f, const redisReply *rec)
         const redisReply *v = rec->element[i + 1];
         int is_flag = str_is(name, "reachable") || str_is(name, "leader");
         fputs(i > 0 ? "," : "", f);
-        output_json_string(f, name->str, name->len);
+        json_string(f, name->str, name->len);
         fputc(':', f);
         if (str_is(name, "id") && is_digits(v->str, v->len)) {
             fprintf(f, "%.*s", (int)v->len, v->str);
@@ -352,7 +257,7 @@ static void member_json(FILE *f, const redisReply *rec)
                    (v->str[0] == '0' || v->str[0] == '1')) {
             fputs(v->str[0] == '1' ? "true" : "false", f);
         } else {
-            output_json_string(f, v->str, v->len);
+            json_string(f, v->str, v->len);
         }
     }
     fputc('}', f);
@@ -423,9 +328,9 @@ static void info_line(struct info_json *j, const char *line, size_t len)
         info_open_section(j, "general", 7);
     }
     fputs(j->n_fields > 0 ? "," : "", j->f);
-    output_json_string(j->f, line, (size_t)(colon - line));
+    json_string(j->f, line, (size_t)(colon - line));
     fputc(':', j->f);
-    output_json_string(j->f, colon + 1, len - (size_t)(colon - line) - 1);
+    json_string(j->f, colon + 1, len - (size_t)(colon - line) - 1);
     j->n_fields++;
 }
 
@@ -493,7 +398,7 @@ int output_get(const struct output *o, const char *key, const redisReply *r)
         json_cstring(o->out, key);
         fputc(',', o->out);
         json_key(o->out, "value");
-        output_json_string(o->out, r->str, r->len);
+        json_string(o->out, r->str, r->len);
         fputs("}\n", o->out);
     } else {
         fwrite(r->str, 1, r->len, o->out);
@@ -569,7 +474,7 @@ int output_keys(const struct output *o, const char *key, const redisReply *r)
         const redisReply *k = r->element[i];
         if (o->format == OUTPUT_JSON) {
             fputs(i > 0 ? "," : "", o->out);
-            output_json_string(o->out, k->str, k->len);
+            json_string(o->out, k->str, k->len);
         } else {
             fwrite(k->str, 1, k->len, o->out);
             fputc('\n', o->out);
@@ -600,7 +505,7 @@ int output_rev(const struct output *o, const char *key, const redisReply *r)
         json_cstring(o->out, key);
         fputc(',', o->out);
         json_key(o->out, "value");
-        output_json_string(o->out, r->element[0]->str, r->element[0]->len);
+        json_string(o->out, r->element[0]->str, r->element[0]->len);
         for (size_t i = 0; i < 3; i++) {
             fprintf(o->out, ",\"%s\":%lld", names[i],
                     r->element[i + 1]->integer);

@@ -52,12 +52,7 @@ int output_cas(const struct output *o, const char *key, const redisReply *r);
 int output_keys(const struct output *o, const char *key, const redisReply *r);
 int output_rev(const struct output *o, const char *key, const redisReply *r);
 
-/* Write @s (@len bytes, any content) to @f as a quoted JSON string.
- *
- * Valid UTF-8 is copied as is; '"', '\\' and control characters are escaped;
- * DEL and every byte that is not part of a valid UTF-8 sequence is written as
- * \u00XX, so binary values give valid JSON (but such a byte cannot be told
- * apart from the character U+00XX). */
+/* The same as json_string() in cli/json.h, which states the escaping. */
 void output_json_string(FILE *f, const char *s, size_t len);
 
 #endif

@@ -1,5 +1,6 @@
 /* scalekeeper: the command-line client. Parses flags, sends one RESP command
- * to the first endpoint that answers, and renders the reply (output.c).
+ * to the first endpoint that answers (endpoints.c connects), and renders the
+ * reply (output.c).
  *
  * Failover rule: a read may move on to the next endpoint when one cannot be
  * reached, drops the connection, or answers NOLEADER/NOTLEADER/TRYAGAIN/
@@ -17,10 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include <hiredis/hiredis.h>
 
+#include "cli/endpoints.h"
 #include "cli/output.h"
 #include "lib/buf.h"
 #include "lib/mem.h"
@@ -113,17 +114,6 @@ struct request {
     const char **argv; /* owned array of borrowed strings */
     size_t *argv_len;  /* owned */
     struct buf stdin_value;
-};
-
-struct endpoint {
-    char *name; /* as given, for messages; owned */
-    char *host; /* owned */
-    int port;
-};
-
-struct endpoint_list {
-    struct endpoint *items; /* owned */
-    size_t n;
 };
 
 /* What went wrong on the endpoints tried so far. */
@@ -262,80 +252,6 @@ static int parse_options(int argc, char **argv, struct options *o, int *next)
     return 0;
 }
 
-/* --- Endpoints ---------------------------------------------------------- */
-
-/* Split "host:port" or "[v6]:port" into @ep. Returns 0 or a usage error. */
-static int endpoint_parse(const char *text, size_t len, struct endpoint *ep)
-{
-    char *name = mem_strndup(text, len);
-    char *colon = strrchr(name, ':');
-    const char *host = name;
-    size_t host_len;
-    char *end;
-    long port;
-
-    if (colon == NULL || colon == name) {
-        goto bad;
-    }
-    host_len = (size_t)(colon - name);
-    if (name[0] == '[' && colon[-1] == ']') {
-        host++;
-        host_len -= 2;
-    }
-    errno = 0;
-    port = strtol(colon + 1, &end, 10);
-    if (host_len == 0 || errno != 0 || end == colon + 1 || *end != '\0' ||
-        port < 1 || port > 65535) {
-        goto bad;
-    }
-    ep->host = mem_strndup(host, host_len);
-    ep->port = (int)port;
-    ep->name = name;
-    return 0;
-
-bad:
-    usage_error("bad endpoint '%s' (expected host:port)", name);
-    mem_free(name);
-    return CLI_EXIT_USAGE;
-}
-
-static void endpoints_free(struct endpoint_list *l)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        mem_free(l->items[i].name);
-        mem_free(l->items[i].host);
-    }
-    mem_free(l->items);
-    l->items = NULL;
-    l->n = 0;
-}
-
-/* Parse the comma-separated @spec; empty entries are skipped. */
-static int endpoints_parse(const char *spec, struct endpoint_list *l)
-{
-    const char *p = spec;
-
-    l->items = mem_calloc(strlen(spec) / 2 + 1, sizeof *l->items);
-    l->n = 0;
-    while (*p != '\0') {
-        size_t len = strcspn(p, ",");
-        if (len > 0) {
-            int rc = endpoint_parse(p, len, &l->items[l->n]);
-            if (rc != 0) {
-                endpoints_free(l);
-                return rc;
-            }
-            l->n++;
-        }
-        p += len + (p[len] == ',');
-    }
-    if (l->n == 0) {
-        endpoints_free(l);
-        return usage_error("no endpoints given in '%s'", spec);
-    }
-    return 0;
-}
-
 /* --- Request ------------------------------------------------------------ */
 
 static const struct subcommand *subcommand_find(const char *name)
@@ -437,56 +353,7 @@ static int request_init(struct request *req,
     return rc;
 }
 
-/* --- Talking to endpoints ----------------------------------------------- */
-
-static struct timeval timeval_ms(long ms)
-{
-    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-    return tv;
-}
-
-static void note_failure(struct failures *f,
-                         const struct endpoint *ep,
-                         const char *what,
-                         const char *detail)
-{
-    buf_printf(&f->log, "  %s: %s%s\n", ep->name, what, detail);
-}
-
-/* Connect to @ep; when @probe, also require an answer to PING, so that a
- * write is only sent to a node that is up. NULL when unreachable. */
-static redisContext *endpoint_connect(const struct endpoint *ep,
-                                      long timeout_ms,
-                                      int probe,
-                                      struct failures *f)
-{
-    struct timeval tv = timeval_ms(timeout_ms);
-    redisContext *c = redisConnectWithTimeout(ep->host, ep->port, tv);
-    redisReply *r;
-
-    if (c == NULL || c->err) {
-        note_failure(f, ep, "", c ? c->errstr : "cannot allocate context");
-        goto err;
-    }
-    if (redisSetTimeout(c, tv) != REDIS_OK) {
-        note_failure(f, ep, "cannot set timeout: ", c->errstr);
-        goto err;
-    }
-    if (!probe) {
-        return c;
-    }
-    r = redisCommand(c, "PING");
-    if (r == NULL) {
-        note_failure(f, ep, "no answer to PING: ", c->errstr);
-        goto err;
-    }
-    freeReplyObject(r);
-    return c;
-
-err:
-    redisFree(c);
-    return NULL;
-}
+/* --- Trying the endpoints ----------------------------------------------- */
 
 /* Whether the error reply @msg starts with the error code @code. */
 static int is_error_code(const char *msg, const char *code)
@@ -518,7 +385,7 @@ static int on_lost(const struct request *req,
                 ep->name, req->cmd->verb, c->errstr);
         return CLI_EXIT_REPLY;
     }
-    note_failure(f, ep, "connection lost: ", c->errstr);
+    endpoints_note_failure(&f->log, ep, "connection lost: ", c->errstr);
     return -1;
 }
 
@@ -530,7 +397,7 @@ static int on_error_reply(const struct request *req,
                           struct failures *f)
 {
     if (!req->cmd->is_write && is_retryable(r->str)) {
-        note_failure(f, ep, "", r->str);
+        endpoints_note_failure(&f->log, ep, "", r->str);
         mem_free(f->last_error);
         f->last_error = mem_strdup(r->str);
         return -1;
@@ -556,7 +423,7 @@ static int attempt(const struct options *o,
     redisReply *r;
     int rc;
 
-    c = endpoint_connect(ep, o->timeout_ms, req->cmd->is_write, f);
+    c = endpoints_connect(ep, o->timeout_ms, req->cmd->is_write, &f->log);
     if (c == NULL) {
         return -1;
     }
@@ -586,11 +453,26 @@ static int report_failures(const struct failures *f)
     return CLI_EXIT_UNREACHABLE;
 }
 
+/* Parse the --endpoints list @spec into @eps. Returns 0 or an exit code. */
+static int parse_endpoints(const char *spec, struct endpoint_list *eps)
+{
+    struct buf errmsg;
+    int rc;
+
+    buf_init(&errmsg);
+    if (endpoints_parse(spec, eps, &errmsg) == 0) {
+        return 0;
+    }
+    rc = usage_error("%.*s", (int)errmsg.len, errmsg.base);
+    buf_close(&errmsg);
+    return rc;
+}
+
 static int execute(const struct options *o, const struct request *req)
 {
     struct endpoint_list eps;
     struct failures f = { { NULL, 0, 0 }, NULL };
-    int rc = endpoints_parse(o->endpoints, &eps);
+    int rc = parse_endpoints(o->endpoints, &eps);
 
     if (rc != 0) {
         return rc;
