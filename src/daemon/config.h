@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "lib/err.h"
 
@@ -67,6 +68,10 @@ int config_parse(struct config *c,
 /* The client address other nodes forward to and LEADER/MEMBERS report:
  * --advertise-client, or --listen. */
 const char *config_client_address(const struct config *c);
+
+/* Resolve "HOST:PORT" (IPv4 literal, "localhost" as 127.0.0.1, or [IPv6])
+ * into @sa, for binding or connecting. Returns 0 or SK_EINVAL. */
+int config_sockaddr(const char *addr, struct sockaddr_storage *sa);
 
 /* Parse "HOST:PORT" (IPv4 literal, "localhost" or [IPv6]) into @host (a
  * buffer of @host_size bytes) and @port. Returns 0 or SK_EINVAL. */

@@ -508,3 +508,30 @@ int config_value_validate(const struct config *c, char errmsg[SK_ERRMSG_SIZE])
     }
     return 0;
 }
+
+int config_sockaddr(const char *addr, struct sockaddr_storage *sa)
+{
+    struct sockaddr_in *in4 = (struct sockaddr_in *)sa;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)sa;
+    char host[256];
+    int port;
+
+    memset(sa, 0, sizeof *sa);
+    if (config_split_address(addr, host, sizeof host, &port) != 0) {
+        return SK_EINVAL;
+    }
+    if (strcmp(host, "localhost") == 0) {
+        snprintf(host, sizeof host, "127.0.0.1");
+    }
+    if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons((uint16_t)port);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)port);
+        return 0;
+    }
+    return SK_EINVAL;
+}

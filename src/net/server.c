@@ -74,8 +74,6 @@ int server_start(struct server *srv,
 {
     const struct config *cfg = node->cfg;
     struct sockaddr_storage sa;
-    char host[256];
-    int port;
     int rv;
 
     memset(srv, 0, sizeof *srv);
@@ -90,15 +88,7 @@ int server_start(struct server *srv,
     srv->max_request_bytes = 2 * cfg->max_value_bytes +
                              cfg->max_argc * (cfg->max_key_bytes + 16) + 4096;
 
-    if (config_split_address(cfg->listen, host, sizeof host, &port) != 0) {
-        snprintf(errmsg, SK_ERRMSG_SIZE, "bad --listen %s", cfg->listen);
-        return SK_EINVAL;
-    }
-    if (strcmp(host, "localhost") == 0) {
-        snprintf(host, sizeof host, "127.0.0.1");
-    }
-    if (uv_ip4_addr(host, port, (struct sockaddr_in *)&sa) != 0 &&
-        uv_ip6_addr(host, port, (struct sockaddr_in6 *)&sa) != 0) {
+    if (config_sockaddr(cfg->listen, &sa) != 0) {
         snprintf(errmsg, SK_ERRMSG_SIZE, "--listen %s: not an IP address",
                  cfg->listen);
         return SK_EINVAL;

@@ -268,26 +268,6 @@ append_request(struct buf *out, size_t argc, const struct slice *argv)
     }
 }
 
-static int resolve(const char *address, struct sockaddr_storage *sa)
-{
-    char host[256];
-    int port;
-
-    if (config_split_address(address, host, sizeof host, &port) != 0) {
-        return SK_EINVAL;
-    }
-    if (strcmp(host, "localhost") == 0) {
-        snprintf(host, sizeof host, "127.0.0.1");
-    }
-    if (uv_ip4_addr(host, port, (struct sockaddr_in *)sa) == 0) {
-        return 0;
-    }
-    if (uv_ip6_addr(host, port, (struct sockaddr_in6 *)sa) == 0) {
-        return 0;
-    }
-    return SK_EINVAL;
-}
-
 static struct fwd_link *link_open(struct forward *f, uint64_t leader_id)
 {
     const struct fsm_member *m = fsm_member_get(&f->node->fsm, leader_id);
@@ -297,7 +277,7 @@ static struct fwd_link *link_open(struct forward *f, uint64_t leader_id)
     struct slice argv[2];
     int rv;
 
-    if (m == NULL || resolve(m->client_address, &sa) != 0) {
+    if (m == NULL || config_sockaddr(m->client_address, &sa) != 0) {
         return NULL;
     }
     l = mem_calloc(1, sizeof *l);

@@ -140,17 +140,8 @@ static void probe_connect_cb(uv_connect_t *req, int status)
 static void probe_connect(struct member_probe *p)
 {
     struct sockaddr_storage sa;
-    char host[256];
-    int port;
 
-    if (config_split_address(p->address, host, sizeof host, &port) != 0) {
-        return;
-    }
-    if (strcmp(host, "localhost") == 0) {
-        snprintf(host, sizeof host, "127.0.0.1");
-    }
-    if (uv_ip4_addr(host, port, (struct sockaddr_in *)&sa) != 0 &&
-        uv_ip6_addr(host, port, (struct sockaddr_in6 *)&sa) != 0) {
+    if (config_sockaddr(p->address, &sa) != 0) {
         return;
     }
     uv_tcp_init(p->m->node->loop, &p->tcp);

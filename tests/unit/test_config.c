@@ -4,6 +4,8 @@
 #include <config.h> /* autoconf's, for PACKAGE_VERSION */
 #endif
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -575,6 +577,29 @@ START_TEST(wildcard_listen_needs_advertise_client)
 
 END_TEST
 
+/* Addresses the node binds and dials resolve to the right socket address. */
+START_TEST(sockaddr_resolves_addresses)
+{
+    struct sockaddr_storage sa;
+    struct sockaddr_in *in4 = (struct sockaddr_in *)&sa;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&sa;
+
+    ck_assert_int_eq(config_sockaddr("10.1.2.3:7001", &sa), 0);
+    ck_assert_int_eq(sa.ss_family, AF_INET);
+    ck_assert_uint_eq(ntohs(in4->sin_port), 7001);
+    ck_assert_uint_eq(ntohl(in4->sin_addr.s_addr), 0x0a010203);
+    ck_assert_int_eq(config_sockaddr("localhost:9", &sa), 0);
+    ck_assert_uint_eq(ntohl(in4->sin_addr.s_addr), 0x7f000001);
+    ck_assert_int_eq(config_sockaddr("[::1]:7002", &sa), 0);
+    ck_assert_int_eq(sa.ss_family, AF_INET6);
+    ck_assert_uint_eq(ntohs(in6->sin6_port), 7002);
+    ck_assert(IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr));
+    ck_assert_int_eq(config_sockaddr("example.org:80", &sa), SK_EINVAL);
+    ck_assert_int_eq(config_sockaddr("10.1.2.3", &sa), SK_EINVAL);
+}
+
+END_TEST
+
 START_TEST(bootstrap_good_list)
 {
     const char *list =
@@ -1011,6 +1036,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, raft_address_must_be_reachable);
     tcase_add_test(tc, listen_must_differ_from_raft);
     tcase_add_test(tc, wildcard_listen_needs_advertise_client);
+    tcase_add_test(tc, sockaddr_resolves_addresses);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("bootstrap");
