@@ -5,6 +5,7 @@
 
 #include "cmd/handlers.h"
 #include "fsm/entry.h"
+#include "fsm/query.h"
 #include "lib/glob.h"
 #include "node/node.h"
 #include "resp/reply.h"
@@ -42,14 +43,7 @@ void cmd_get(struct node *n,
              const struct slice *argv,
              struct buf *reply)
 {
-    const struct kv_entry *e = kv_get(n->fsm.kv, argv[1].base, argv[1].len);
-
-    (void)argc;
-    if (e == NULL) {
-        reply_null(reply);
-    } else {
-        reply_bulk(reply, e->value, e->value_len);
-    }
+    query_get(&n->fsm, argc, argv, reply);
 }
 
 void cmd_mget(struct node *n,
@@ -57,10 +51,7 @@ void cmd_mget(struct node *n,
               const struct slice *argv,
               struct buf *reply)
 {
-    reply_array(reply, argc - 1);
-    for (size_t i = 1; i < argc; i++) {
-        cmd_get(n, 2, argv + i - 1, reply);
-    }
+    query_mget(&n->fsm, argc, argv, reply);
 }
 
 void cmd_exists(struct node *n,
@@ -68,14 +59,7 @@ void cmd_exists(struct node *n,
                 const struct slice *argv,
                 struct buf *reply)
 {
-    long long count = 0;
-
-    for (size_t i = 1; i < argc; i++) {
-        if (kv_get(n->fsm.kv, argv[i].base, argv[i].len) != NULL) {
-            count++;
-        }
-    }
-    reply_int(reply, count);
+    query_exists(&n->fsm, argc, argv, reply);
 }
 
 void cmd_getrev(struct node *n,
@@ -83,18 +67,7 @@ void cmd_getrev(struct node *n,
                 const struct slice *argv,
                 struct buf *reply)
 {
-    const struct kv_entry *e = kv_get(n->fsm.kv, argv[1].base, argv[1].len);
-
-    (void)argc;
-    if (e == NULL) {
-        reply_null_array(reply);
-        return;
-    }
-    reply_array(reply, 4);
-    reply_bulk(reply, e->value, e->value_len);
-    reply_int(reply, (long long)e->create_rev);
-    reply_int(reply, (long long)e->mod_rev);
-    reply_int(reply, (long long)e->version);
+    query_getrev(&n->fsm, argc, argv, reply);
 }
 
 void cmd_dbsize(struct node *n,
@@ -102,9 +75,7 @@ void cmd_dbsize(struct node *n,
                 const struct slice *argv,
                 struct buf *reply)
 {
-    (void)argc;
-    (void)argv;
-    reply_int(reply, (long long)kv_count(n->fsm.kv));
+    query_dbsize(&n->fsm, argc, argv, reply);
 }
 
 /* KEYS walks keys in order from the pattern's literal prefix, and refuses a

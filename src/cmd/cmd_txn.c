@@ -13,6 +13,7 @@
 #include "cmd/handlers.h"
 #include "cmd/session.h"
 #include "fsm/entry.h"
+#include "fsm/query.h"
 #include "lib/mem.h"
 #include "node/node.h"
 #include "resp/reply.h"
@@ -134,11 +135,7 @@ void cmd_modrevs(struct node *n,
                  const struct slice *argv,
                  struct buf *reply)
 {
-    reply_array(reply, argc - 1);
-    for (size_t i = 1; i < argc; i++) {
-        const struct kv_entry *e = kv_get(n->fsm.kv, argv[i].base, argv[i].len);
-        reply_int(reply, e != NULL ? (long long)e->mod_rev : 0);
-    }
+    query_modrevs(&n->fsm, argc, argv, reply);
 }
 
 /* The MODREVS reply of a WATCH: record each key with its revision, answer

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fsm/fsm.h"
+#include "fsm/query.h"
 #include "lib/mem.h"
 #include "resp/reply.h"
 #include "store/kv.h"
@@ -14,11 +15,17 @@
 static const struct {
     const char *name;
     int arity;
-    bool write;
+    query_fn read; /* NULL for a write */
 } txn_commands[] = {
-    { "get", 2, false },    { "mget", -2, false },    { "exists", -2, false },
-    { "getrev", 2, false }, { "modrevs", -2, false }, { "dbsize", 1, false },
-    { "set", 3, true },     { "del", -2, true },      { "cas", 4, true },
+    { "get", 2, query_get },
+    { "mget", -2, query_mget },
+    { "exists", -2, query_exists },
+    { "getrev", 2, query_getrev },
+    { "modrevs", -2, query_modrevs },
+    { "dbsize", 1, query_dbsize },
+    { "set", 3, NULL },
+    { "del", -2, NULL },
+    { "cas", 4, NULL },
 };
 
 #define N_TXN_COMMANDS (sizeof txn_commands / sizeof txn_commands[0])
@@ -200,27 +207,47 @@ static int txn_decode(struct txn *t, const void *blob, size_t len)
     return 0;
 }
 
+/* Check a decoded transaction's commands and watched keys. */
+static int txn_check(const struct txn *t,
+                     const struct txn_limits *limits,
+                     char errmsg[SK_ERRMSG_SIZE])
+{
+    int rv = 0;
+
+    for (size_t i = 0; rv == 0 && i < t->n_cmds; i++) {
+        rv = txn_check_command(t->cmd_argc[i], t->cmd_argv[i], limits, errmsg);
+    }
+    for (size_t i = 0; rv == 0 && limits != NULL && i < t->n_watch; i++) {
+        if (t->watch_keys[i].len > limits->max_key_bytes) {
+            snprintf(errmsg, SK_ERRMSG_SIZE, "watched key too long");
+            rv = SK_EINVAL;
+        }
+    }
+    return rv;
+}
+
+/* Decode and check @blob into @t (free it with txn_free() in any case). */
+static int txn_open(struct txn *t,
+                    const void *blob,
+                    size_t len,
+                    const struct txn_limits *limits,
+                    char errmsg[SK_ERRMSG_SIZE])
+{
+    if (txn_decode(t, blob, len) != 0) {
+        snprintf(errmsg, SK_ERRMSG_SIZE, "malformed transaction");
+        return SK_EINVAL;
+    }
+    return txn_check(t, limits, errmsg);
+}
+
 int txn_validate(const void *blob,
                  size_t len,
                  const struct txn_limits *limits,
                  char errmsg[SK_ERRMSG_SIZE])
 {
     struct txn t;
-    int rv = txn_decode(&t, blob, len);
+    int rv = txn_open(&t, blob, len, limits, errmsg);
 
-    if (rv != 0) {
-        snprintf(errmsg, SK_ERRMSG_SIZE, "malformed transaction");
-        rv = SK_EINVAL;
-    }
-    for (size_t i = 0; rv == 0 && i < t.n_cmds; i++) {
-        rv = txn_check_command(t.cmd_argc[i], t.cmd_argv[i], limits, errmsg);
-    }
-    for (size_t i = 0; rv == 0 && limits != NULL && i < t.n_watch; i++) {
-        if (t.watch_keys[i].len > limits->max_key_bytes) {
-            snprintf(errmsg, SK_ERRMSG_SIZE, "watched key too long");
-            rv = SK_EINVAL;
-        }
-    }
     txn_free(&t);
     return rv;
 }
@@ -230,51 +257,6 @@ static uint64_t mod_rev_of(const struct fsm *f, struct slice key)
     const struct kv_entry *e = kv_get(f->kv, key.base, key.len);
 
     return e != NULL ? e->mod_rev : 0;
-}
-
-static void
-run_read(const struct fsm *f, size_t argc, const struct slice *a, struct buf *r)
-{
-    const struct kv_entry *e;
-    long long n = 0;
-
-    if (slice_eq_nocase(a[0], "get") || slice_eq_nocase(a[0], "mget")) {
-        bool multi = slice_eq_nocase(a[0], "mget");
-        if (multi) {
-            reply_array(r, argc - 1);
-        }
-        for (size_t i = 1; i < argc; i++) {
-            e = kv_get(f->kv, a[i].base, a[i].len);
-            if (e == NULL) {
-                reply_null(r);
-            } else {
-                reply_bulk(r, e->value, e->value_len);
-            }
-        }
-    } else if (slice_eq_nocase(a[0], "exists")) {
-        for (size_t i = 1; i < argc; i++) {
-            n += kv_get(f->kv, a[i].base, a[i].len) != NULL;
-        }
-        reply_int(r, n);
-    } else if (slice_eq_nocase(a[0], "getrev")) {
-        e = kv_get(f->kv, a[1].base, a[1].len);
-        if (e == NULL) {
-            reply_null_array(r);
-            return;
-        }
-        reply_array(r, 4);
-        reply_bulk(r, e->value, e->value_len);
-        reply_int(r, (long long)e->create_rev);
-        reply_int(r, (long long)e->mod_rev);
-        reply_int(r, (long long)e->version);
-    } else if (slice_eq_nocase(a[0], "modrevs")) {
-        reply_array(r, argc - 1);
-        for (size_t i = 1; i < argc; i++) {
-            reply_int(r, (long long)mod_rev_of(f, a[i]));
-        }
-    } else { /* dbsize */
-        reply_int(r, (long long)kv_count(f->kv));
-    }
 }
 
 /* Writes at revision @rev; returns whether the store changed. */
@@ -321,31 +303,30 @@ void txn_apply(struct fsm *f, const void *blob, size_t len, struct buf *reply)
 
     buf_init(&scratch);
     r = reply != NULL ? reply : &scratch;
-    if (txn_validate(blob, len, NULL, errmsg) != 0) {
+    if (txn_open(&t, blob, len, NULL, errmsg) != 0) {
         reply_error(r, "ERR", "%s", errmsg);
         goto out;
     }
-    txn_decode(&t, blob, len);
     for (size_t i = 0; i < t.n_watch; i++) {
         if (mod_rev_of(f, t.watch_keys[i]) != t.watch_revs[i]) {
             reply_null_array(r); /* a watched key changed: EXEC fails */
-            txn_free(&t);
             goto out;
         }
     }
     reply_array(r, t.n_cmds);
     for (size_t i = 0; i < t.n_cmds; i++) {
         const struct slice *a = t.cmd_argv[i];
-        if (txn_commands[find_command(a[0])].write) {
-            changed |= run_write(f, t.cmd_argc[i], a, rev, r);
+        query_fn read = txn_commands[find_command(a[0])].read;
+        if (read != NULL) {
+            read(f, t.cmd_argc[i], a, r);
         } else {
-            run_read(f, t.cmd_argc[i], a, r);
+            changed |= run_write(f, t.cmd_argc[i], a, rev, r);
         }
     }
     if (changed) {
         f->revision = rev; /* one revision for the whole transaction */
     }
-    txn_free(&t);
 out:
+    txn_free(&t);
     buf_close(&scratch);
 }
