@@ -74,7 +74,8 @@ int entry_reader_open(struct entry_reader *er, const void *data, size_t len)
     h->origin = reader_u64(&er->r);
     h->batch = reader_u64(&er->r);
     h->n_cmds = reader_u32(&er->r);
-    if (er->r.failed || h->version != ENTRY_VERSION) {
+    if (er->r.failed || h->version < ENTRY_VERSION_MIN ||
+        h->version > ENTRY_VERSION) {
         er->r.failed = 1;
         return SK_ECORRUPT;
     }
@@ -123,7 +124,7 @@ void entry_reader_close(struct entry_reader *er)
     er->argv_cap = 0;
 }
 
-static bool op_known(uint8_t op)
+static bool op_known(uint8_t version, uint8_t op)
 {
     switch (op) {
     case ENTRY_OP_SET:
@@ -132,6 +133,16 @@ static bool op_known(uint8_t op)
     case ENTRY_OP_MEMBER:
     case ENTRY_OP_TXN:
         return true;
+    case ENTRY_OP_LEASE_GRANT:
+    case ENTRY_OP_LEASE_REVOKE:
+    case ENTRY_OP_LEASE_EXPIRE:
+    case ENTRY_OP_LEASE_CHECKPOINT:
+    case ENTRY_OP_LEASE_KEEPALIVE:
+    case ENTRY_OP_CAMPAIGN:
+    case ENTRY_OP_RESIGN:
+    case ENTRY_OP_WITHDRAW:
+    case ENTRY_OP_FENCE:
+        return version >= 2;
     default:
         return false;
     }
@@ -145,7 +156,7 @@ int entry_validate(const void *data, size_t len)
 
     rv = entry_reader_open(&er, data, len);
     while (rv == 0 && (rv = entry_reader_next(&er, &cmd)) == 1) {
-        rv = op_known(cmd.op) ? 0 : SK_ECORRUPT;
+        rv = op_known(er.header.version, cmd.op) ? 0 : SK_ECORRUPT;
     }
     /* The raft library wants entry lengths in multiples of 8: the writer
      * pads with up to 7 zero bytes, anything else trailing is corrupt. */

@@ -17,7 +17,10 @@
 #include "lib/buf.h"
 #include "lib/slice.h"
 
-#define ENTRY_VERSION 1
+/* Version 2 added the lease, election and fence ops; version 1 entries
+ * (ops 1-5) are still read. */
+#define ENTRY_VERSION     2
+#define ENTRY_VERSION_MIN 1
 
 /* The raft library requires entry lengths in multiples of 8 bytes: a
  * finished entry is padded with up to 7 zero bytes. */
@@ -25,11 +28,21 @@
 
 /* Operation codes are stable: they are stored in logs and snapshots. */
 enum entry_op {
-    ENTRY_OP_SET = 1,    /* key value */
+    ENTRY_OP_SET = 1,    /* key value [lease] */
     ENTRY_OP_DEL = 2,    /* key [key ...] */
     ENTRY_OP_CAS = 3,    /* key expected new */
     ENTRY_OP_MEMBER = 4, /* id client_address zone (decimal id) */
     ENTRY_OP_TXN = 5,    /* transaction (fsm/txn.h): one argument */
+    /* Version 2. Numbers are decimal ASCII, as MEMBER's id. */
+    ENTRY_OP_LEASE_GRANT = 6,      /* ttl_seconds */
+    ENTRY_OP_LEASE_REVOKE = 7,     /* id */
+    ENTRY_OP_LEASE_EXPIRE = 8,     /* id [id ...] (the leader's clock) */
+    ENTRY_OP_LEASE_CHECKPOINT = 9, /* id remaining_ms [id remaining_ms ...] */
+    ENTRY_OP_LEASE_KEEPALIVE = 10, /* id */
+    ENTRY_OP_CAMPAIGN = 11,        /* name value lease */
+    ENTRY_OP_RESIGN = 12,          /* name token */
+    ENTRY_OP_WITHDRAW = 13,        /* name lease */
+    ENTRY_OP_FENCE = 14,           /* name token command [arg ...] */
 };
 
 struct entry_header {
@@ -83,7 +96,7 @@ int entry_reader_next(struct entry_reader *er, struct entry_cmd *cmd);
 void entry_reader_close(struct entry_reader *er);
 
 /* Check a whole entry: header, every command, no trailing bytes, each op
- * known. Returns 0 or SK_ECORRUPT. */
+ * known to the entry's version. Returns 0 or SK_ECORRUPT. */
 int entry_validate(const void *data, size_t len);
 
 #endif

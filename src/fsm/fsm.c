@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fsm/entry.h"
+#include "fsm/ops.h"
 #include "fsm/txn.h"
 #include "lib/err.h"
 #include "lib/mem.h"
@@ -19,6 +20,9 @@ void fsm_init(struct fsm *f)
     f->revision = 0;
     f->members = NULL;
     f->n_members = 0;
+    lease_table_init(&f->leases);
+    election_table_init(&f->elections);
+    f->observer = NULL;
 }
 
 void fsm_close(struct fsm *f)
@@ -29,6 +33,8 @@ void fsm_close(struct fsm *f)
     }
     mem_free(f->members);
     kv_free(f->kv);
+    lease_table_close(&f->leases);
+    election_table_close(&f->elections);
     f->kv = NULL;
     f->revision = 0;
     f->members = NULL;
@@ -93,13 +99,18 @@ static bool is_text(struct slice s)
     return s.len == 0 || memchr(s.base, '\0', s.len) == NULL;
 }
 
+/* SET key value [lease]: the lease must exist. */
 static void
 apply_set(struct fsm *f, const struct entry_cmd *cmd, struct buf *reply)
 {
     const struct slice *a = cmd->argv;
+    uint64_t lease = 0;
 
+    if (cmd->argc == 3 && !fsm_parse_lease(f, a[2], &lease, reply)) {
+        return;
+    }
     f->revision++;
-    kv_put(f->kv, a[0].base, a[0].len, a[1].base, a[1].len, f->revision);
+    fsm_put(f, a[0], a[1], f->revision, lease);
     if (reply != NULL) {
         reply_ok(reply);
     }
@@ -109,21 +120,21 @@ apply_set(struct fsm *f, const struct entry_cmd *cmd, struct buf *reply)
 static void
 apply_del(struct fsm *f, const struct entry_cmd *cmd, struct buf *reply)
 {
+    uint64_t rev = f->revision + 1;
     long long n = 0;
 
     for (size_t i = 0; i < cmd->argc; i++) {
-        if (kv_del(f->kv, cmd->argv[i].base, cmd->argv[i].len)) {
-            n++;
-        }
+        n += fsm_del(f, cmd->argv[i], rev, FSM_DELETE);
     }
     if (n > 0) {
-        f->revision++;
+        f->revision = rev;
     }
     if (reply != NULL) {
         reply_int(reply, n);
     }
 }
 
+/* The key keeps its lease. */
 static void
 apply_cas(struct fsm *f, const struct entry_cmd *cmd, struct buf *reply)
 {
@@ -134,7 +145,7 @@ apply_cas(struct fsm *f, const struct entry_cmd *cmd, struct buf *reply)
 
     if (hit) {
         f->revision++;
-        kv_put(f->kv, a[0].base, a[0].len, a[2].base, a[2].len, f->revision);
+        fsm_put(f, a[0], a[2], f->revision, e->lease);
     }
     if (reply != NULL) {
         reply_int(reply, hit ? 1 : 0);
@@ -182,14 +193,26 @@ static bool argc_ok(const struct entry_cmd *cmd)
 {
     switch (cmd->op) {
     case ENTRY_OP_SET:
-        return cmd->argc == 2;
+        return cmd->argc == 2 || cmd->argc == 3;
     case ENTRY_OP_DEL:
+    case ENTRY_OP_LEASE_EXPIRE:
         return cmd->argc >= 1;
     case ENTRY_OP_CAS:
     case ENTRY_OP_MEMBER:
+    case ENTRY_OP_CAMPAIGN:
         return cmd->argc == 3;
     case ENTRY_OP_TXN:
+    case ENTRY_OP_LEASE_GRANT:
+    case ENTRY_OP_LEASE_REVOKE:
+    case ENTRY_OP_LEASE_KEEPALIVE:
         return cmd->argc == 1;
+    case ENTRY_OP_LEASE_CHECKPOINT:
+        return cmd->argc >= 2 && cmd->argc % 2 == 0;
+    case ENTRY_OP_RESIGN:
+    case ENTRY_OP_WITHDRAW:
+        return cmd->argc == 2;
+    case ENTRY_OP_FENCE:
+        return cmd->argc >= 3;
     default:
         return false;
     }
@@ -221,6 +244,19 @@ apply_cmd(struct fsm *f, const struct entry_cmd *cmd, struct buf *reply)
         break;
     case ENTRY_OP_TXN:
         txn_apply(f, cmd->argv[0].base, cmd->argv[0].len, reply);
+        break;
+    case ENTRY_OP_LEASE_GRANT:
+    case ENTRY_OP_LEASE_REVOKE:
+    case ENTRY_OP_LEASE_EXPIRE:
+    case ENTRY_OP_LEASE_CHECKPOINT:
+    case ENTRY_OP_LEASE_KEEPALIVE:
+        fsm_apply_lease_op(f, cmd, reply);
+        break;
+    case ENTRY_OP_CAMPAIGN:
+    case ENTRY_OP_RESIGN:
+    case ENTRY_OP_WITHDRAW:
+    case ENTRY_OP_FENCE:
+        fsm_apply_election_op(f, cmd, reply);
         break;
     default:
         break; /* unreachable: entry_validate() refused unknown ops */

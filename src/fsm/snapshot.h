@@ -9,7 +9,9 @@
 #include "fsm/fsm.h"
 #include "lib/buf.h"
 
-#define SNAPSHOT_VERSION 1
+/* Version 2 added leases, key leases and elections; version 1 is still
+ * read. */
+#define SNAPSHOT_VERSION 2
 
 /* Largest decompressed snapshot a node accepts. */
 #define SNAPSHOT_MAX_BYTES ((size_t)16 << 30)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fsm/fsm.h"
+#include "fsm/ops.h"
 #include "fsm/query.h"
 #include "lib/mem.h"
 #include "resp/reply.h"
@@ -23,7 +24,7 @@ static const struct {
     { "getrev", 2, query_getrev },
     { "modrevs", -2, query_modrevs },
     { "dbsize", 1, query_dbsize },
-    { "set", 3, NULL },
+    { "set", -3, NULL },
     { "del", -2, NULL },
     { "cas", 4, NULL },
 };
@@ -45,13 +46,34 @@ static bool arity_ok(int arity, size_t argc)
     return arity >= 0 ? argc == (size_t)arity : argc >= (size_t)-arity;
 }
 
+int txn_check_set_options(size_t argc,
+                          const struct slice *argv,
+                          char errmsg[SK_ERRMSG_SIZE])
+{
+    uint64_t lease;
+
+    if (argc == 3) {
+        return 0;
+    }
+    if (argc == 5 && slice_eq_nocase(argv[3], "lease")) {
+        if (slice_to_u64(argv[4], &lease) && lease != 0) {
+            return 0;
+        }
+        snprintf(errmsg, SK_ERRMSG_SIZE, "lease id must be a number >= 1");
+        return SK_EINVAL;
+    }
+    snprintf(errmsg, SK_ERRMSG_SIZE, "syntax error");
+    return SK_EINVAL;
+}
+
 int txn_check_command(size_t argc,
                       const struct slice *argv,
                       const struct txn_limits *limits,
                       char errmsg[SK_ERRMSG_SIZE])
 {
     int i = argc > 0 ? find_command(argv[0]) : -1;
-    size_t last_value;
+    size_t first_value = argc; /* arguments from here on are values */
+    size_t n_sized = argc;     /* arguments up to here have a size limit */
 
     if (i < 0) {
         snprintf(errmsg, SK_ERRMSG_SIZE,
@@ -67,24 +89,28 @@ int txn_check_command(size_t argc,
                  txn_commands[i].name);
         return SK_EINVAL;
     }
+    if (slice_eq_nocase(argv[0], "set") &&
+        txn_check_set_options(argc, argv, errmsg) != 0) {
+        return SK_EINVAL;
+    }
     if (limits == NULL) {
         return 0;
     }
-    /* Keys are every argument but the values of SET (last) and CAS (last
-     * two). */
-    last_value = argc;
+    /* Keys are every argument but the value of SET (then its options) and
+     * the last two of CAS. */
     if (slice_eq_nocase(argv[0], "set")) {
-        last_value = argc - 1;
+        first_value = 2;
+        n_sized = 3;
     } else if (slice_eq_nocase(argv[0], "cas")) {
-        last_value = argc - 2;
+        first_value = argc - 2;
     }
-    for (size_t a = 1; a < argc; a++) {
+    for (size_t a = 1; a < n_sized; a++) {
         size_t max =
-            a < last_value ? limits->max_key_bytes : limits->max_value_bytes;
+            a < first_value ? limits->max_key_bytes : limits->max_value_bytes;
         if (argv[a].len > max) {
             snprintf(errmsg, SK_ERRMSG_SIZE,
                      "%s of %zu bytes exceeds the limit of %zu bytes",
-                     a < last_value ? "key" : "value", argv[a].len, max);
+                     a < first_value ? "key" : "value", argv[a].len, max);
             return SK_EINVAL;
         }
     }
@@ -270,13 +296,17 @@ static bool run_write(struct fsm *f,
     long long n = 0;
 
     if (slice_eq_nocase(a[0], "set")) {
-        kv_put(f->kv, a[1].base, a[1].len, a[2].base, a[2].len, rev);
+        uint64_t lease = 0;
+        if (argc == 5 && !fsm_parse_lease(f, a[4], &lease, r)) {
+            return false;
+        }
+        fsm_put(f, a[1], a[2], rev, lease);
         reply_ok(r);
         return true;
     }
     if (slice_eq_nocase(a[0], "del")) {
         for (size_t i = 1; i < argc; i++) {
-            n += kv_del(f->kv, a[i].base, a[i].len);
+            n += fsm_del(f, a[i], rev, FSM_DELETE);
         }
         reply_int(r, n);
         return n > 0;
@@ -287,9 +317,47 @@ static bool run_write(struct fsm *f,
         reply_int(r, 0);
         return false;
     }
-    kv_put(f->kv, a[1].base, a[1].len, a[3].base, a[3].len, rev);
+    fsm_put(f, a[1], a[3], rev, e->lease);
     reply_int(r, 1);
     return true;
+}
+
+/* Run one checked command; @r is never NULL. */
+static bool run_command(struct fsm *f,
+                        size_t argc,
+                        const struct slice *a,
+                        uint64_t rev,
+                        struct buf *r)
+{
+    query_fn read = txn_commands[find_command(a[0])].read;
+
+    if (read != NULL) {
+        read(f, argc, a, r);
+        return false;
+    }
+    return run_write(f, argc, a, rev, r);
+}
+
+bool txn_run_command(struct fsm *f,
+                     size_t argc,
+                     const struct slice *argv,
+                     uint64_t rev,
+                     struct buf *reply)
+{
+    char errmsg[SK_ERRMSG_SIZE];
+    struct buf scratch;
+    struct buf *r;
+    bool changed = false;
+
+    buf_init(&scratch);
+    r = reply != NULL ? reply : &scratch;
+    if (txn_check_command(argc, argv, NULL, errmsg) != 0) {
+        reply_error(r, "ERR", "%s", errmsg);
+    } else {
+        changed = run_command(f, argc, argv, rev, r);
+    }
+    buf_close(&scratch);
+    return changed;
 }
 
 void txn_apply(struct fsm *f, const void *blob, size_t len, struct buf *reply)
@@ -315,13 +383,7 @@ void txn_apply(struct fsm *f, const void *blob, size_t len, struct buf *reply)
     }
     reply_array(r, t.n_cmds);
     for (size_t i = 0; i < t.n_cmds; i++) {
-        const struct slice *a = t.cmd_argv[i];
-        query_fn read = txn_commands[find_command(a[0])].read;
-        if (read != NULL) {
-            read(f, t.cmd_argc[i], a, r);
-        } else {
-            changed |= run_write(f, t.cmd_argc[i], a, rev, r);
-        }
+        changed |= run_command(f, t.cmd_argc[i], t.cmd_argv[i], rev, r);
     }
     if (changed) {
         f->revision = rev; /* one revision for the whole transaction */

@@ -12,6 +12,7 @@
 #ifndef SK_TXN_H
 #define SK_TXN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,23 @@ int txn_check_command(size_t argc,
                       const struct slice *argv,
                       const struct txn_limits *limits,
                       char errmsg[SK_ERRMSG_SIZE]);
+
+/* The options after SET's value: none, or LEASE id. Returns 0, or SK_EINVAL
+ * with "syntax error" or the lease id's problem in @errmsg. */
+int txn_check_set_options(size_t argc,
+                          const struct slice *argv,
+                          char errmsg[SK_ERRMSG_SIZE]);
+
+/* Run one command a transaction may hold (@argv, name first) at revision
+ * @rev, appending its reply to @reply if not NULL; a command that does not
+ * pass txn_check_command() replies its error. Returns whether it changed
+ * the store (the caller then moves the revision to @rev). FENCE runs its
+ * command this way. */
+bool txn_run_command(struct fsm *f,
+                     size_t argc,
+                     const struct slice *argv,
+                     uint64_t rev,
+                     struct buf *reply);
 
 /* Builds a blob. */
 struct txn_writer {

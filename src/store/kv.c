@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lib/mem.h"
+#include "lib/u64map.h"
 
 /* The entry comes first so that a const struct kv_entry * handed out by the
  * map converts back to its node. The key bytes follow the node in the same
@@ -20,6 +21,8 @@ struct kv_node {
     struct kv_node *left;
     struct kv_node *right;
     struct kv_node *parent;
+    struct kv_node *lease_prev; /* the other keys of e.lease, if any */
+    struct kv_node *lease_next;
     int height; /* 1 for a leaf */
     char key[];
 };
@@ -27,7 +30,8 @@ struct kv_node {
 struct kv {
     struct kv_node *root;
     size_t count;
-    size_t bytes; /* sum of key_len + value_len */
+    size_t bytes;              /* sum of key_len + value_len */
+    struct u64map lease_heads; /* lease id -> first kv_node attached */
 };
 
 #ifdef SK_DEBUG
@@ -206,6 +210,8 @@ find_or_insert(struct kv *kv, const char *key, size_t key_len, bool *created)
     n->left = NULL;
     n->right = NULL;
     n->parent = parent;
+    n->lease_prev = NULL;
+    n->lease_next = NULL;
     n->height = 1;
     *link = n;
     kv->count++;
@@ -222,7 +228,67 @@ struct kv *kv_new(void)
     kv->root = NULL;
     kv->count = 0;
     kv->bytes = 0;
+    u64map_init(&kv->lease_heads);
     return kv;
+}
+
+/* Take @n out of its lease's list. */
+static void lease_unlink(struct kv *kv, struct kv_node *n)
+{
+    if (n->e.lease == 0) {
+        return;
+    }
+    if (n->lease_prev != NULL) {
+        n->lease_prev->lease_next = n->lease_next;
+    } else if (n->lease_next != NULL) {
+        u64map_put(&kv->lease_heads, n->e.lease, n->lease_next);
+    } else {
+        u64map_del(&kv->lease_heads, n->e.lease);
+    }
+    if (n->lease_next != NULL) {
+        n->lease_next->lease_prev = n->lease_prev;
+    }
+    n->lease_prev = n->lease_next = NULL;
+    n->e.lease = 0;
+}
+
+/* Attach @n to @lease (nonzero), at the head of its list. */
+static void lease_link(struct kv *kv, struct kv_node *n, uint64_t lease)
+{
+    struct kv_node *head = u64map_get(&kv->lease_heads, lease);
+
+    n->e.lease = lease;
+    n->lease_prev = NULL;
+    n->lease_next = head;
+    if (head != NULL) {
+        head->lease_prev = n;
+    }
+    u64map_put(&kv->lease_heads, lease, n);
+}
+
+static void set_lease(struct kv *kv, struct kv_node *n, uint64_t lease)
+{
+    if (n->e.lease == lease) {
+        return;
+    }
+    lease_unlink(kv, n);
+    if (lease != 0) {
+        lease_link(kv, n, lease);
+    }
+}
+
+const struct kv_entry *kv_lease_first(const struct kv *kv, uint64_t lease)
+{
+    struct kv_node *n = lease != 0 ? u64map_get(&kv->lease_heads, lease) : NULL;
+
+    return n != NULL ? &n->e : NULL;
+}
+
+const struct kv_entry *kv_lease_next(const struct kv_entry *e)
+{
+    struct kv_node *n = node_of(e)->lease_next;
+
+    return n != NULL ? &n->e : NULL;
 }
 
 static void node_free(struct kv_node *n)
@@ -262,6 +328,7 @@ void kv_free(struct kv *kv)
         node_free(n);
         n = parent;
     }
+    u64map_close(&kv->lease_heads);
     mem_free(kv);
 }
 
@@ -278,7 +345,8 @@ void kv_put(struct kv *kv,
             size_t key_len,
             const char *value,
             size_t value_len,
-            uint64_t rev)
+            uint64_t rev,
+            uint64_t lease)
 {
     bool created;
     struct kv_node *n = find_or_insert(kv, key, key_len, &created);
@@ -296,6 +364,7 @@ void kv_put(struct kv *kv,
     n->e.value_len = value_len;
     n->e.mod_rev = rev;
     kv->bytes += value_len;
+    set_lease(kv, n, lease);
 }
 
 void kv_load(struct kv *kv, const struct kv_entry *e)
@@ -314,6 +383,7 @@ void kv_load(struct kv *kv, const struct kv_entry *e)
     n->e.mod_rev = e->mod_rev;
     n->e.version = e->version;
     kv->bytes += e->value_len;
+    set_lease(kv, n, e->lease);
 }
 
 bool kv_del(struct kv *kv, const char *key, size_t key_len)
@@ -344,6 +414,7 @@ bool kv_del(struct kv *kv, const char *key, size_t key_len)
         replace_child(kv, z->parent, z, s);
     }
     rebalance(kv, fix);
+    lease_unlink(kv, z);
     kv->count--;
     kv->bytes -= z->e.key_len + z->e.value_len;
     node_free(z);

@@ -101,7 +101,7 @@ END_TEST
 START_TEST(encoding_matches_documented_bytes)
 {
     static const unsigned char want[] = {
-        0x01,                                           /* version */
+        0x02,                                           /* version */
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, /* origin 2 */
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, /* batch 7 */
         0x00, 0x00, 0x00, 0x01,                         /* 1 command */
@@ -339,7 +339,7 @@ END_TEST
 
 START_TEST(unknown_op_is_rejected_by_validate)
 {
-    static const uint8_t ops[] = { 0, ENTRY_OP_TXN + 1, 0xff };
+    static const uint8_t ops[] = { 0, ENTRY_OP_FENCE + 1, 0xff };
     static const uint8_t base_tail[] = { 0, 0, 0, 0, 1, 0, 0, 0, 1, 'k' };
     uint8_t tail[sizeof base_tail];
     uint8_t data[64];

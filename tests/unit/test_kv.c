@@ -63,7 +63,7 @@ static void check_walk(const struct kv *kv)
 
 static void put_str(struct kv *kv, const char *k, const char *v, uint64_t rev)
 {
-    kv_put(kv, k, strlen(k), v, strlen(v), rev);
+    kv_put(kv, k, strlen(k), v, strlen(v), rev, 0);
 }
 
 START_TEST(new_map_is_empty)
@@ -174,7 +174,7 @@ START_TEST(walk_orders_binary_keys_prefix_first)
     /* Insert in a scrambled order: i * 7 mod 16 visits every index. */
     for (i = 0; i < N_ORDERED; i++) {
         size_t j = (i * 7) % N_ORDERED;
-        kv_put(kv, ordered_keys[j].key, ordered_keys[j].len, "v", 1, i + 1);
+        kv_put(kv, ordered_keys[j].key, ordered_keys[j].len, "v", 1, i + 1, 0);
         check_walk(kv);
     }
     ck_assert_uint_eq(kv_count(kv), N_ORDERED);
@@ -243,7 +243,7 @@ START_TEST(load_copies_all_metadata)
     ck_assert_uint_eq(kv_bytes(kv), 6);
 
     /* A put after a load continues from the loaded metadata. */
-    kv_put(kv, "k\0x", 3, "v2", 2, 12);
+    kv_put(kv, "k\0x", 3, "v2", 2, 12, 0);
     ck_assert_uint_eq(e->create_rev, 4);
     ck_assert_uint_eq(e->mod_rev, 12);
     ck_assert_uint_eq(e->version, 6);
@@ -263,7 +263,7 @@ START_TEST(sequential_inserts_and_deletes_stay_consistent)
     for (uint32_t i = 0; i < 2000; i++) {
         key[0] = (char)(i >> 8);
         key[1] = (char)i;
-        kv_put(kv, key, 2, key, 2, i + 1);
+        kv_put(kv, key, 2, key, 2, i + 1, 0);
     }
     check_walk(kv);
     for (uint32_t i = 2000; i-- > 0;) {
@@ -389,7 +389,7 @@ START_TEST(random_ops_match_reference_model)
             REQUIRE(kv_get(kv, k->key, k->len) == NULL);
         } else {
             k->value = rng_next();
-            kv_put(kv, k->key, k->len, (const char *)&k->value, 8, rev);
+            kv_put(kv, k->key, k->len, (const char *)&k->value, 8, rev, 0);
             if (!k->present) {
                 k->present = 1;
                 k->create_rev = rev;

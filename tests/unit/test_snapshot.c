@@ -70,6 +70,17 @@ static void populate(struct fsm *f)
     apply_cmd(f, ENTRY_OP_SET, 2, A("alpha"), A("22"));
     apply_cmd(f, ENTRY_OP_DEL, 1, A("gone"));
     apply_cmd(f, ENTRY_OP_CAS, 3, A("alpha"), A("22"), A("333"));
+    /* Leases 1-3 (2 revoked), a key on lease 1, a checkpoint on lease 3,
+     * and an election with two candidates whose leader changed once. */
+    apply_cmd(f, ENTRY_OP_LEASE_GRANT, 1, A("10"));
+    apply_cmd(f, ENTRY_OP_LEASE_GRANT, 1, A("20"));
+    apply_cmd(f, ENTRY_OP_LEASE_GRANT, 1, A("30"));
+    apply_cmd(f, ENTRY_OP_SET, 3, A("leased"), A("v"), A("1"));
+    apply_cmd(f, ENTRY_OP_LEASE_CHECKPOINT, 2, A("3"), A("12345"));
+    apply_cmd(f, ENTRY_OP_CAMPAIGN, 3, A("ctl"), A("n2"), A("2"));
+    apply_cmd(f, ENTRY_OP_CAMPAIGN, 3, A("ctl"), A("n1"), A("1"));
+    apply_cmd(f, ENTRY_OP_CAMPAIGN, 3, A("ctl"), A("n3"), A("3"));
+    apply_cmd(f, ENTRY_OP_LEASE_REVOKE, 1, A("2"));
 }
 
 /* A different non-empty state, to show a decode replaces it. */
@@ -92,6 +103,32 @@ static void assert_same_state(const struct fsm *a, const struct fsm *b)
                          b->members[i].client_address);
         ck_assert_str_eq(a->members[i].zone, b->members[i].zone);
     }
+    ck_assert_uint_eq(a->leases.next_id, b->leases.next_id);
+    ck_assert_uint_eq(lease_count(&a->leases), lease_count(&b->leases));
+    for (uint64_t id = 1; id < a->leases.next_id; id++) {
+        const struct lease *la = lease_get(&a->leases, id);
+        const struct lease *lb = lease_get(&b->leases, id);
+        ck_assert((la == NULL) == (lb == NULL));
+        if (la != NULL) {
+            ck_assert_uint_eq(la->ttl_s, lb->ttl_s);
+            ck_assert_uint_eq(la->ckpt_ms, lb->ckpt_ms);
+        }
+    }
+    ck_assert_uint_eq(a->elections.n, b->elections.n);
+    for (size_t i = 0; i < a->elections.n; i++) {
+        const struct election *ea = a->elections.items[i];
+        const struct election *eb = b->elections.items[i];
+        ck_assert_uint_eq(ea->name_len, eb->name_len);
+        ck_assert_mem_eq(ea->name, eb->name, ea->name_len);
+        ck_assert_uint_eq(ea->leader_rev, eb->leader_rev);
+        ck_assert_uint_eq(ea->n_cands, eb->n_cands);
+        for (size_t c = 0; c < ea->n_cands; c++) {
+            ck_assert_uint_eq(ea->cands[c].lease, eb->cands[c].lease);
+            ck_assert_uint_eq(ea->cands[c].campaign_rev,
+                              eb->cands[c].campaign_rev);
+            ck_assert_uint_eq(ea->cands[c].value_len, eb->cands[c].value_len);
+        }
+    }
     ck_assert_uint_eq(kv_count(a->kv), kv_count(b->kv));
     ck_assert_uint_eq(kv_bytes(a->kv), kv_bytes(b->kv));
     while (x != NULL && y != NULL) {
@@ -103,6 +140,7 @@ static void assert_same_state(const struct fsm *a, const struct fsm *b)
         ck_assert_uint_eq(x->create_rev, y->create_rev);
         ck_assert_uint_eq(x->mod_rev, y->mod_rev);
         ck_assert_uint_eq(x->version, y->version);
+        ck_assert_uint_eq(x->lease, y->lease);
         x = kv_next(a->kv, x);
         y = kv_next(b->kv, y);
     }
@@ -123,7 +161,11 @@ START_TEST(round_trip_restores_everything)
     buf_init(&again);
     populate(&src);
     populate_other(&dst);
-    ck_assert_uint_eq(src.revision, 7);
+    /* 6 key writes, 1 for the leased key, 3 campaigns, 1 revoke (lease 2
+     * was the leader: candidate n1 leads from revision 12). */
+    ck_assert_uint_eq(src.revision, 12);
+    ck_assert_uint_eq(src.elections.items[0]->leader_rev, 12);
+    ck_assert_uint_eq(src.elections.items[0]->n_cands, 2);
 
     snapshot_encode(&src, &snap);
     ck_assert_int_eq(snapshot_decode(&dst, snap.base, snap.len), 0);
@@ -141,9 +183,9 @@ START_TEST(round_trip_restores_everything)
     ck_assert_uint_eq(again.len, snap.len);
     ck_assert_mem_eq(again.base, snap.base, snap.len);
 
-    /* The restored state keeps working: the next write is revision 8. */
+    /* The restored state keeps working: the next write is revision 13. */
     apply_cmd(&dst, ENTRY_OP_SET, 2, A("alpha"), A("4"));
-    ck_assert_uint_eq(kv_get(dst.kv, "alpha", 5)->mod_rev, 8);
+    ck_assert_uint_eq(kv_get(dst.kv, "alpha", 5)->mod_rev, 13);
     ck_assert_uint_eq(kv_get(dst.kv, "alpha", 5)->version, 4);
 
     buf_close(&snap);
@@ -181,16 +223,20 @@ START_TEST(encoding_matches_documented_bytes)
 {
     static const unsigned char want[] = {
         'S',  'K',  'S',  'N',  'A', 'P',       /* magic */
-        0x01,                                   /* version */
+        0x02,                                   /* version */
         0,    0,    0,    0,    0,   0,   0, 1, /* revision 1 */
+        0,    0,    0,    0,    0,   0,   0, 1, /* next lease id 1 */
         0,    0,    0,    0,                    /* no members */
+        0,    0,    0,    0,    0,   0,   0, 0, /* no leases */
         0,    0,    0,    0,    0,   0,   0, 1, /* one key */
         0,    0,    0,    1,    'k',            /* key */
         0,    0,    0,    1,    'v',            /* value */
         0,    0,    0,    0,    0,   0,   0, 1, /* create_rev */
         0,    0,    0,    0,    0,   0,   0, 1, /* mod_rev */
         0,    0,    0,    0,    0,   0,   0, 1, /* version */
-        0x40, 0x3b, 0x0f, 0x33,                 /* CRC32C */
+        0,    0,    0,    0,    0,   0,   0, 0, /* no lease */
+        0,    0,    0,    0,                    /* no elections */
+        0x77, 0x3f, 0x8a, 0xe4,                 /* CRC32C */
     };
     struct fsm f;
     struct buf snap;
@@ -211,11 +257,14 @@ START_TEST(empty_state_round_trips)
 {
     static const unsigned char want[] = {
         'S',  'K',  'S',  'N',  'A', 'P',       /* magic */
-        0x01,                                   /* version */
+        0x02,                                   /* version */
         0,    0,    0,    0,    0,   0,   0, 0, /* revision 0 */
+        0,    0,    0,    0,    0,   0,   0, 1, /* next lease id 1 */
         0,    0,    0,    0,                    /* no members */
+        0,    0,    0,    0,    0,   0,   0, 0, /* no leases */
         0,    0,    0,    0,    0,   0,   0, 0, /* no keys */
-        0xef, 0xa1, 0x3c, 0x5e,                 /* CRC32C */
+        0,    0,    0,    0,                    /* no elections */
+        0x1e, 0x5c, 0xfe, 0x4c,                 /* CRC32C */
     };
     struct fsm empty;
     struct fsm dst;
@@ -367,7 +416,7 @@ START_TEST(every_single_byte_corruption_is_rejected)
     target_assert_unchanged(&t);
     /* The untouched snapshot still decodes: the loop restored every byte. */
     ck_assert_int_eq(snapshot_decode(&t.f, snap.base, snap.len), 0);
-    ck_assert_uint_eq(t.f.revision, 7);
+    ck_assert_uint_eq(t.f.revision, 12);
     buf_close(&snap);
     target_close(&t);
 }
@@ -395,7 +444,10 @@ START_TEST(trailing_bytes_are_rejected)
 
 END_TEST
 
-/* Hand-built snapshots with a valid checksum but content no fsm can hold. */
+/* Hand-built snapshots with a valid checksum but content no fsm can hold.
+ * These use version 1, which has no leases or elections and is still read;
+ * version 2's own records have their tests below. */
+#define V1 1
 struct hand_key {
     const char *key;
     const char *value;
@@ -456,7 +508,7 @@ START_TEST(bad_keys_are_rejected)
         struct target ok;
 
         target_init(&ok);
-        put_header(&b, SNAPSHOT_VERSION, 5);
+        put_header(&b, V1, 5);
         buf_put_u32(&b, 0);
         put_keys(&b, good, 2);
         ck_assert_int_eq(decode_sealed(&ok, &b), 0);
@@ -465,7 +517,7 @@ START_TEST(bad_keys_are_rejected)
     }
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         buf_reset(&b);
-        put_header(&b, SNAPSHOT_VERSION, 5);
+        put_header(&b, V1, 5);
         buf_put_u32(&b, 0);
         put_keys(&b, cases[i].keys, cases[i].n);
         if (decode_sealed(&t, &b) != SK_ECORRUPT) {
@@ -499,7 +551,7 @@ START_TEST(bad_members_are_rejected)
     buf_init(&b);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         buf_reset(&b);
-        put_header(&b, SNAPSHOT_VERSION, 0);
+        put_header(&b, V1, 0);
         buf_put_u32(&b, 2);
         for (size_t j = 0; j < 2; j++) {
             buf_put_u64(&b, cases[i].ids[j]);
@@ -513,7 +565,7 @@ START_TEST(bad_members_are_rejected)
     }
     /* The control: ascending ids and plain strings decode. */
     buf_reset(&b);
-    put_header(&b, SNAPSHOT_VERSION, 0);
+    put_header(&b, V1, 0);
     buf_put_u32(&b, 1);
     buf_put_u64(&b, 1);
     buf_put_bytes(&b, "a", 1);
@@ -544,7 +596,7 @@ START_TEST(bad_header_and_counts_are_rejected)
 
     /* Unknown versions. */
     for (unsigned v = 0; v < 256; v++) {
-        if (v == SNAPSHOT_VERSION) {
+        if (v >= 1 && v <= SNAPSHOT_VERSION) {
             continue;
         }
         buf_reset(&b);
@@ -557,7 +609,7 @@ START_TEST(bad_header_and_counts_are_rejected)
     /* Wrong magic. */
     buf_reset(&b);
     buf_append(&b, "SKSNAQ", 6);
-    buf_put_u8(&b, SNAPSHOT_VERSION);
+    buf_put_u8(&b, V1);
     buf_put_u64(&b, 0);
     buf_put_u32(&b, 0);
     buf_put_u64(&b, 0);
@@ -565,19 +617,19 @@ START_TEST(bad_header_and_counts_are_rejected)
 
     /* Counts far beyond the bytes present. */
     buf_reset(&b);
-    put_header(&b, SNAPSHOT_VERSION, 0);
+    put_header(&b, V1, 0);
     buf_put_u32(&b, UINT32_MAX);
     buf_put_u64(&b, 0);
     ck_assert_int_eq(decode_sealed(&t, &b), SK_ECORRUPT);
     buf_reset(&b);
-    put_header(&b, SNAPSHOT_VERSION, 0);
+    put_header(&b, V1, 0);
     buf_put_u32(&b, 0);
     buf_put_u64(&b, UINT64_MAX);
     ck_assert_int_eq(decode_sealed(&t, &b), SK_ECORRUPT);
 
     /* A byte string longer than the snapshot. */
     buf_reset(&b);
-    put_header(&b, SNAPSHOT_VERSION, 1);
+    put_header(&b, V1, 1);
     buf_put_u32(&b, 0);
     buf_put_u64(&b, 1);
     buf_put_u32(&b, UINT32_MAX);

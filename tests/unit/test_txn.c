@@ -292,7 +292,6 @@ START_TEST(wrong_number_of_arguments_is_refused)
         { { "modrevs" }, 1, "modrevs" },
         { { "DBSIZE", "a" }, 2, "dbsize" },
         { { "SET", "a" }, 2, "set" },
-        { { "set", "a", "b", "c" }, 4, "set" },
         { { "Del" }, 1, "del" },
         { { "CAS", "a", "b" }, 3, "cas" },
         { { "cas", "a", "b", "c", "d" }, 5, "cas" },
