@@ -10,7 +10,13 @@
 
 void cmd_ping(struct call *c)
 {
-    if (c->argc == 1) {
+    if (session_is_pushing(c->session) && c->argc <= 2) {
+        /* Redis' reply in the subscribed state: ["pong", message]. */
+        reply_array(&c->p->reply, 2);
+        reply_bulk_str(&c->p->reply, "pong");
+        reply_bulk(&c->p->reply, c->argc == 2 ? c->argv[1].base : "",
+                   c->argc == 2 ? c->argv[1].len : 0);
+    } else if (c->argc == 1) {
         reply_simple(&c->p->reply, "PONG");
     } else if (c->argc == 2) {
         reply_bulk(&c->p->reply, c->argv[1].base, c->argv[1].len);

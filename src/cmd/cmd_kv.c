@@ -6,6 +6,7 @@
 #include "cmd/handlers.h"
 #include "fsm/entry.h"
 #include "fsm/query.h"
+#include "fsm/txn.h"
 #include "lib/glob.h"
 #include "node/node.h"
 #include "resp/reply.h"
@@ -118,10 +119,13 @@ void cmd_keys(struct node *n,
     buf_close(&body);
 }
 
+/* SET key value [LEASE id]. */
 int cmd_set(struct call *c, uint8_t *op)
 {
-    if (c->argc != 3) {
-        reply_error(&c->p->reply, "ERR", "syntax error");
+    char errmsg[SK_ERRMSG_SIZE];
+
+    if (txn_check_set_options(c->argc, c->argv, errmsg) != 0) {
+        reply_error(&c->p->reply, "ERR", "%s", errmsg);
         return -1;
     }
     if (check_size(c, c->argv[1], c->node->cfg->max_key_bytes, "key") != 0 ||

@@ -20,6 +20,7 @@ enum command_flags {
     CMD_READ = 1 << 1,        /* linearizable read (stale under READONLY) */
     CMD_WRITE = 1 << 2,       /* becomes a log entry on the leader */
     CMD_TXN_CONTROL = 1 << 3, /* runs, not queued, inside MULTI */
+    CMD_PUSH = 1 << 4,        /* allowed on a connection in push mode */
 };
 
 /* One request being served. */

@@ -69,4 +69,48 @@ int cmd_txn(struct call *c, uint8_t *op);
 /* cmd_info.c */
 void cmd_info(struct call *c);
 
+/* cmd_config.c: CONFIG GET/SET */
+void cmd_config(struct call *c);
+
+/* cmd_lease.c: LEASE.* */
+int cmd_lease_grant(struct call *c, uint8_t *op);
+int cmd_lease_revoke(struct call *c, uint8_t *op);
+int cmd_check_lease(struct call *c);
+void cmd_lease_keepalive(struct call *c);
+void cmd_lease_ttl(struct node *n,
+                   size_t argc,
+                   const struct slice *argv,
+                   struct buf *reply);
+void cmd_lease_list(struct node *n,
+                    size_t argc,
+                    const struct slice *argv,
+                    struct buf *reply);
+
+/* cmd_watch.c: KEYWATCH, keyspace notifications, RESET */
+void cmd_keywatch(struct call *c);
+void cmd_keyunwatch(struct call *c);
+void cmd_subscribe(struct call *c);
+void cmd_psubscribe(struct call *c);
+void cmd_unsubscribe(struct call *c);
+void cmd_punsubscribe(struct call *c);
+void cmd_publish(struct call *c);
+void cmd_reset(struct call *c);
+/* Remove subscriptions of kind @kind (enum sub_kind) named in argv[1..],
+ * or all of them, replying [@verb, name, count] for each. */
+void cmd_unsubscribe_kind(struct call *c, int kind, const char *verb);
+
+/* cmd_election.c: ELECTION.*, FENCE */
+void cmd_campaign(struct call *c);
+void cmd_campaign_cancel(struct session *s);
+int cmd_check_election(struct call *c);
+void cmd_election_leader(struct node *n,
+                         size_t argc,
+                         const struct slice *argv,
+                         struct buf *reply);
+int cmd_resign(struct call *c, uint8_t *op);
+int cmd_withdraw(struct call *c, uint8_t *op);
+int cmd_fence(struct call *c, uint8_t *op);
+void cmd_observe(struct call *c);
+void cmd_unobserve(struct call *c);
+
 #endif

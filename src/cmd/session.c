@@ -23,6 +23,15 @@ void session_pending_ready(struct pending *p)
     }
 }
 
+static void subs_wake(struct subs *subs)
+{
+    struct session *s = subs->owner;
+
+    if (s->ready_cb != NULL) {
+        s->ready_cb(s);
+    }
+}
+
 void session_init(struct session *s,
                   struct node *n,
                   uint64_t id,
@@ -32,6 +41,7 @@ void session_init(struct session *s,
     memset(s, 0, sizeof *s);
     txn_writer_init(&s->txn);
     buf_init(&s->watching);
+    subs_init(&s->subs, n, subs_wake, s);
     s->node = n;
     s->id = id;
     s->ready_cb = cb;
@@ -60,6 +70,8 @@ void session_close(struct session *s)
 
     txn_writer_close(&s->txn);
     buf_close(&s->watching);
+    subs_close(&s->subs);
+    cmd_campaign_cancel(s);
 
     s->head = s->tail = NULL;
     s->n_pending = 0;
@@ -106,6 +118,42 @@ void session_take_replies(struct session *s, struct buf *out)
     }
 }
 
+bool session_is_pushing(const struct session *s)
+{
+    return subs_count(&s->subs) > 0;
+}
+
+int session_pump(struct session *s, struct buf *out, size_t room)
+{
+    if (s->head != NULL || s->quit) {
+        return 0;
+    }
+    if (subs_pump(&s->subs, out, room) != 0) {
+        reply_error(out, "COMPACTED",
+                    "%llu this connection fell behind the changes this node "
+                    "retains (--watch-history-bytes) and is closed; re-read, "
+                    "then watch again FROM a revision not below %llu",
+                    (unsigned long long)s->subs.lost_rev,
+                    (unsigned long long)s->subs.lost_rev);
+        s->quit = true;
+        return SK_ECORRUPT;
+    }
+    return 0;
+}
+
+/* In push mode only the subscription commands, PING, QUIT and RESET run,
+ * as in Redis' RESP2 subscribed state. */
+static void refuse_in_push_mode(struct call *c)
+{
+    reply_error(&c->p->reply, "ERR",
+                "Can't execute '%.*s': only (P)SUBSCRIBE / (P)UNSUBSCRIBE / "
+                "KEYWATCH / KEYUNWATCH / ELECTION.OBSERVE / "
+                "ELECTION.UNOBSERVE / PING / QUIT / RESET are allowed in this "
+                "context",
+                (int)(c->argv[0].len > 64 ? 64 : c->argv[0].len),
+                c->argv[0].base);
+}
+
 static void unknown_command(struct call *c)
 {
     struct buf args;
@@ -127,39 +175,62 @@ static void unknown_command(struct call *c)
  * leader directly, elsewhere through the forwarding link, or parked until a
  * leader is known. Requests never overtake parked ones, so a connection's
  * requests execute in the order it sent them. */
-void session_serve(struct call *c, uint8_t op, read_fn read)
+/* The routing of session_serve(): @is_peer for a follower's relay link. */
+static void serve(struct node *n,
+                  bool is_peer,
+                  uint8_t op,
+                  read_fn read,
+                  size_t argc,
+                  const struct slice *argv,
+                  struct pending *p)
 {
-    struct node *n = c->node;
-
-    if (read != NULL && c->session->readonly) {
-        readindex_serve_local(n, read, c->argc, c->argv, c->p);
-        return;
-    }
     if (n->park.n_parked > 0) {
         park_retry(&n->park);
     }
     if (n->park.n_parked == 0 && node_is_leader(n)) {
         if (read != NULL) {
-            propose_read(&n->propose, read, c->argc, c->argv, c->p);
+            propose_read(&n->propose, read, argc, argv, p);
         } else {
-            propose_submit(&n->propose, op, c->argc - 1, c->argv + 1, c->p);
+            propose_submit(&n->propose, op, argc - 1, argv + 1, p);
         }
         return;
     }
-    if (c->session->is_peer) {
+    if (is_peer) {
         /* A follower relayed this to us as the leader: we are not (any
          * more). Nothing was done, so the client may retry. */
-        reply_error(&c->p->reply, "TRYAGAIN",
+        reply_error(&p->reply, "TRYAGAIN",
                     "this node is not the leader; not applied, safe to "
                     "retry");
-        pending_done(c->p);
+        pending_done(p);
         return;
     }
     if (n->park.n_parked == 0 &&
-        forward_submit(&n->forward, c->argc, c->argv, read, c->p) == 0) {
+        forward_submit(&n->forward, argc, argv, read, p) == 0) {
         return;
     }
-    park_add(&n->park, op, read, c->argc, c->argv, c->p);
+    park_add(&n->park, op, read, argc, argv, p);
+}
+
+/* Serve a write (@read == NULL, entry op @op) or a linearizable read: on the
+ * leader directly, elsewhere through the forwarding link, or parked until a
+ * leader is known. Requests never overtake parked ones, so a connection's
+ * requests execute in the order it sent them. */
+void session_serve(struct call *c, uint8_t op, read_fn read)
+{
+    if (read != NULL && c->session->readonly) {
+        readindex_serve_local(c->node, read, c->argc, c->argv, c->p);
+        return;
+    }
+    serve(c->node, c->session->is_peer, op, read, c->argc, c->argv, c->p);
+}
+
+void session_serve_detached(struct node *n,
+                            uint8_t op,
+                            size_t argc,
+                            const struct slice *argv,
+                            struct pending *p)
+{
+    serve(n, false, op, NULL, argc, argv, p);
 }
 
 void session_execute(struct session *s, size_t argc, const struct slice *argv)
@@ -179,6 +250,8 @@ void session_execute(struct session *s, size_t argc, const struct slice *argv)
         cmd_queue_in_multi(&c);
     } else if (cmd == NULL) {
         unknown_command(&c);
+    } else if (session_is_pushing(s) && !(cmd->flags & CMD_PUSH)) {
+        refuse_in_push_mode(&c);
     } else if (!command_arity_ok(cmd, argc)) {
         reply_error(&c.p->reply, "ERR",
                     "wrong number of arguments for '%s' command", cmd->name);

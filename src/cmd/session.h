@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cmd/subs.h"
 #include "fsm/txn.h"
 #include "lib/buf.h"
 #include "lib/slice.h"
@@ -17,6 +18,7 @@
 
 struct node;
 struct session;
+struct campaign_wait;
 
 /* Replies at the head of the queue are complete and can be sent. */
 typedef void (*session_ready_cb)(struct session *s);
@@ -35,6 +37,8 @@ struct session {
     bool multi_dirty; /* a command queued after MULTI was refused */
     struct txn_writer txn; /* WATCHed keys and revisions, queued commands */
     struct buf watching;   /* keys of the WATCH in flight, as txn bytes */
+    struct subs subs;      /* push subscriptions: KEYWATCH, SUBSCRIBE, ... */
+    struct campaign_wait *campaign; /* a blocked ELECTION.CAMPAIGN; owned */
     session_ready_cb ready_cb;
     void *owner;
 };
@@ -59,6 +63,15 @@ struct call;
  * until a leader is known. */
 void session_serve(struct call *c, uint8_t op, read_fn read);
 
+/* Serve a request made on no connection's behalf (a node's own write) the
+ * way session_serve() does; @argv is the command as a client would send it
+ * and @p gets its reply. */
+void session_serve_detached(struct node *n,
+                            uint8_t op,
+                            size_t argc,
+                            const struct slice *argv,
+                            struct pending *p);
+
 /* The pending callback of every request: flushes the replies that are
  * complete at the head of the queue. */
 void session_pending_ready(struct pending *p);
@@ -74,5 +87,14 @@ void session_push_error(struct session *s, const char *text);
 
 /* Move the complete replies at the head of the queue into @out. */
 void session_take_replies(struct session *s, struct buf *out);
+
+/* Whether the connection is in push mode (any subscription). */
+bool session_is_pushing(const struct session *s);
+
+/* Once every reply has been taken, append push messages to @out while it
+ * holds less than @room bytes. Returns 0, or SK_ECORRUPT when the
+ * connection missed events: a -COMPACTED error has been appended and the
+ * connection must be closed once it is sent. */
+int session_pump(struct session *s, struct buf *out, size_t room);
 
 #endif

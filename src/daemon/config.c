@@ -118,6 +118,27 @@ static const struct config_opt options[] = {
       "client commands proposed together in one log entry, in bytes; the "
       "entry closes once it reaches this size",
       NULL, NULL },
+
+    { "lease-checkpoint-ms", CONFIG_OPT_UINT, FIELD(lease_checkpoint_ms),
+      100, TIMEOUT_MS_MAX, "MS",
+      "how often the leader logs the remaining TTL of leases nobody renews, "
+      "so that a new leader does not grant them a full TTL again",
+      NULL, "Leases and watches:" },
+    { "watch-history-bytes", CONFIG_OPT_SIZE, FIELD(watch_history_bytes),
+      CONFIG_MIB, BYTES_MAX, "N",
+      "recent changes kept in memory for KEYWATCH ... FROM and slow "
+      "watchers, in bytes",
+      NULL, NULL },
+    { "watch-progress-ms", CONFIG_OPT_UINT, FIELD(watch_progress_ms), 100,
+      TIMEOUT_MS_MAX, "MS",
+      "interval of progress messages (the current revision) to idle "
+      "watchers",
+      NULL, NULL },
+    { "notify-keyspace-events", CONFIG_OPT_NOTIFY,
+      FIELD(notify_keyspace_events), 0, 0, "CLASSES",
+      "Redis keyspace notifications published to SUBSCRIBE/PSUBSCRIBE, as "
+      "Redis' setting of that name; empty for none",
+      NULL, NULL },
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -142,6 +163,10 @@ void config_init(struct config *c)
     c->max_pending = 1024;
     c->max_keys_reply = 100000;
     c->max_batch_bytes = 4 * CONFIG_MIB;
+    c->lease_checkpoint_ms = 5000;
+    c->watch_history_bytes = 32 * CONFIG_MIB;
+    c->watch_progress_ms = 10000;
+    c->notify_keyspace_events = mem_strdup("AKE");
 }
 
 void config_close(struct config *c)
@@ -153,6 +178,7 @@ void config_close(struct config *c)
     mem_free(c->advertise_client);
     mem_free(c->data_dir);
     mem_free(c->log_level);
+    mem_free(c->notify_keyspace_events);
     config_value_peers_free(c->bootstrap, c->n_bootstrap);
     memset(c, 0, sizeof *c);
 }

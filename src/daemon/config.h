@@ -42,6 +42,11 @@ struct config {
     size_t max_pending;      /* --max-pending requests per client, 1024 */
     size_t max_keys_reply;   /* --max-keys-reply for KEYS, default 100000 */
     size_t max_batch_bytes;  /* --max-batch-bytes per log entry, 4 MiB */
+
+    unsigned lease_checkpoint_ms; /* --lease-checkpoint-ms, default 5000 */
+    size_t watch_history_bytes;   /* --watch-history-bytes, default 32 MiB */
+    unsigned watch_progress_ms;   /* --watch-progress-ms, default 10000 */
+    char *notify_keyspace_events; /* --notify-keyspace-events, "AKE" */
 };
 
 enum {

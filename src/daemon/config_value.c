@@ -12,6 +12,7 @@
 
 #include "daemon/config.h"
 #include "lib/log.h"
+#include "lib/notify_flags.h"
 #include "lib/mem.h"
 
 #define ZONE_MAX_LEN     63
@@ -386,7 +387,11 @@ int config_value_set(struct config *c,
     char **field = (char **)(void *)((char *)c + opt->offset);
     enum log_level level;
 
-    if (value[0] == '\0') {
+    unsigned flags;
+
+    /* An empty notify-keyspace-events turns notifications off, as in
+     * Redis. */
+    if (value[0] == '\0' && opt->kind != CONFIG_OPT_NOTIFY) {
         return fail_at(errmsg, o, "needs a value");
     }
     switch (opt->kind) {
@@ -416,6 +421,14 @@ int config_value_set(struct config *c,
         if (log_level_parse(value, &level) != 0) {
             return fail_at(errmsg, o,
                            "must be error, warn, info or debug, not '%s'",
+                           value);
+        }
+        break;
+    case CONFIG_OPT_NOTIFY:
+        if (!notify_flags_parse(value, strlen(value), &flags)) {
+            return fail_at(errmsg, o,
+                           "must be Redis notify-keyspace-events classes "
+                           "(K E g $ l s h z x e t m d n A), not '%s'",
                            value);
         }
         break;

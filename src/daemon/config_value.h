@@ -22,6 +22,7 @@ enum config_opt_kind {
     CONFIG_OPT_ADDRESS,   /* char *, HOST:PORT */
     CONFIG_OPT_BOOTSTRAP, /* struct config_peer[], ID=HOST:PORT,... */
     CONFIG_OPT_LOG_LEVEL, /* char *, a level log_level_parse() accepts */
+    CONFIG_OPT_NOTIFY,    /* char *, notify-keyspace-events classes */
 };
 
 /* One row of the option table (config.c), which drives the command-line

@@ -17,15 +17,25 @@ campaign_reply(const struct election *el, size_t i, struct buf *reply)
     reply_int(reply, (long long)el->cands[i].campaign_rev);
 }
 
-/* A lease campaigns once per election: campaigning again reports the
- * standing candidacy and changes nothing. */
-static void campaign(struct fsm *f, const struct slice *a, struct buf *reply)
+/* CAMPAIGN name value LEASE id [NOWAIT] (the command's own arguments;
+ * NOWAIT only matters to the node that waits). A lease campaigns once per
+ * election: campaigning again reports the standing candidacy and changes
+ * nothing. */
+static void
+campaign(struct fsm *f, size_t argc, const struct slice *a, struct buf *reply)
 {
     struct election *el;
     uint64_t lease;
     long i;
 
-    if (!fsm_parse_lease(f, a[2], &lease, reply)) {
+    if (!slice_eq_nocase(a[2], "lease") ||
+        (argc == 5 && !slice_eq_nocase(a[4], "nowait"))) {
+        if (reply != NULL) {
+            reply_error(reply, "ERR", "syntax error");
+        }
+        return;
+    }
+    if (!fsm_parse_lease(f, a[3], &lease, reply)) {
         return;
     }
     el = election_get_or_add(&f->elections, a[0].base, a[0].len);
@@ -130,7 +140,7 @@ void fsm_apply_election_op(struct fsm *f,
 {
     switch (cmd->op) {
     case ENTRY_OP_CAMPAIGN:
-        campaign(f, cmd->argv, reply);
+        campaign(f, cmd->argc, cmd->argv, reply);
         break;
     case ENTRY_OP_RESIGN:
         resign(f, cmd->argv, reply);

@@ -28,18 +28,19 @@
 
 /* Operation codes are stable: they are stored in logs and snapshots. */
 enum entry_op {
-    ENTRY_OP_SET = 1,    /* key value [lease] */
+    ENTRY_OP_SET = 1,    /* key value [LEASE id] */
     ENTRY_OP_DEL = 2,    /* key [key ...] */
     ENTRY_OP_CAS = 3,    /* key expected new */
     ENTRY_OP_MEMBER = 4, /* id client_address zone (decimal id) */
     ENTRY_OP_TXN = 5,    /* transaction (fsm/txn.h): one argument */
-    /* Version 2. Numbers are decimal ASCII, as MEMBER's id. */
+    /* Version 2: each op's arguments are its command's, as sent. Numbers
+     * are decimal ASCII. */
     ENTRY_OP_LEASE_GRANT = 6,      /* ttl_seconds */
     ENTRY_OP_LEASE_REVOKE = 7,     /* id */
     ENTRY_OP_LEASE_EXPIRE = 8,     /* id [id ...] (the leader's clock) */
     ENTRY_OP_LEASE_CHECKPOINT = 9, /* id remaining_ms [id remaining_ms ...] */
     ENTRY_OP_LEASE_KEEPALIVE = 10, /* id */
-    ENTRY_OP_CAMPAIGN = 11,        /* name value lease */
+    ENTRY_OP_CAMPAIGN = 11,        /* name value LEASE id [NOWAIT] */
     ENTRY_OP_RESIGN = 12,          /* name token */
     ENTRY_OP_WITHDRAW = 13,        /* name lease */
     ENTRY_OP_FENCE = 14,           /* name token command [arg ...] */

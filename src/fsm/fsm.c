@@ -99,14 +99,20 @@ static bool is_text(struct slice s)
     return s.len == 0 || memchr(s.base, '\0', s.len) == NULL;
 }
 
-/* SET key value [lease]: the lease must exist. */
+/* SET key value [LEASE id]: the lease must exist. */
 static void
 apply_set(struct fsm *f, const struct entry_cmd *cmd, struct buf *reply)
 {
     const struct slice *a = cmd->argv;
     uint64_t lease = 0;
 
-    if (cmd->argc == 3 && !fsm_parse_lease(f, a[2], &lease, reply)) {
+    if (cmd->argc == 4 && !slice_eq_nocase(a[2], "lease")) {
+        if (reply != NULL) {
+            reply_error(reply, "ERR", "syntax error");
+        }
+        return;
+    }
+    if (cmd->argc == 4 && !fsm_parse_lease(f, a[3], &lease, reply)) {
         return;
     }
     f->revision++;
@@ -193,14 +199,15 @@ static bool argc_ok(const struct entry_cmd *cmd)
 {
     switch (cmd->op) {
     case ENTRY_OP_SET:
-        return cmd->argc == 2 || cmd->argc == 3;
+        return cmd->argc == 2 || cmd->argc == 4;
     case ENTRY_OP_DEL:
     case ENTRY_OP_LEASE_EXPIRE:
         return cmd->argc >= 1;
     case ENTRY_OP_CAS:
     case ENTRY_OP_MEMBER:
-    case ENTRY_OP_CAMPAIGN:
         return cmd->argc == 3;
+    case ENTRY_OP_CAMPAIGN:
+        return cmd->argc == 4 || cmd->argc == 5;
     case ENTRY_OP_TXN:
     case ENTRY_OP_LEASE_GRANT:
     case ENTRY_OP_LEASE_REVOKE:

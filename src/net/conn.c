@@ -18,8 +18,16 @@
 
 #define CONN_READ_CHUNK 65536
 
+/* Push messages are generated only while less than this is waiting to be
+ * written: a watcher's memory is bounded by it, whatever it watches. */
+#define CONN_PUSH_ROOM 65536
+
+/* A connection told it is being closed gets this long to read why. */
+#define CONN_CLOSE_GRACE_MS 1000
+
 static void start_write(struct conn *c);
 static void process_input(struct conn *c);
+static void stop_reading(struct conn *c);
 
 static void closed_cb(uv_handle_t *handle)
 {
@@ -139,6 +147,30 @@ static void process_input(struct conn *c)
     }
 }
 
+/* Take the complete replies, then, in push mode, as many push messages as
+ * fit in the room left. */
+static void fill_output(struct conn *c)
+{
+    size_t used;
+
+    session_take_replies(&c->session, &c->out);
+    if (!session_is_pushing(&c->session) && c->session.subs.lost_rev == 0) {
+        return;
+    }
+    used = c->out.len + c->writing.len;
+    if (used >= CONN_PUSH_ROOM) {
+        return;
+    }
+    if (session_pump(&c->session, &c->out,
+                     c->out.len + (CONN_PUSH_ROOM - used)) != 0) {
+        log_warn("conn=%llu missed watch events (fell behind the history): "
+                 "closing it",
+                 (unsigned long long)c->id);
+        stop_reading(c);
+        conn_close_after(c, CONN_CLOSE_GRACE_MS);
+    }
+}
+
 static void write_cb(uv_write_t *req, int status)
 {
     struct conn *c = req->data;
@@ -154,6 +186,7 @@ static void write_cb(uv_write_t *req, int status)
         conn_close(c);
         return;
     }
+    fill_output(c);
     start_write(c);
 }
 
@@ -189,7 +222,10 @@ static void replies_ready(struct session *s)
     struct conn *c = s->owner;
     size_t max_out = c->server->node->cfg->max_output_bytes;
 
-    session_take_replies(s, &c->out);
+    if (c->closing) {
+        return;
+    }
+    fill_output(c);
     /* A follower's forwarding link carries many clients and reads promptly:
      * the per-client output limit does not apply to it. */
     if (!s->is_peer && c->out.len + c->writing.len > max_out) {
@@ -228,6 +264,17 @@ struct conn *conn_accept(struct server *srv, uv_stream_t *listener)
     server_add_conn(srv, c);
     start_reading(c);
     return c;
+}
+
+void conn_close_after(struct conn *c, uint64_t ms)
+{
+    uint64_t at = uv_now(c->server->loop) + ms;
+
+    c->session.quit = true;
+    if (c->close_at_ms == 0 || at < c->close_at_ms) {
+        c->close_at_ms = at;
+    }
+    server_watch_deadlines(c->server);
 }
 
 void conn_finish(struct conn *c)

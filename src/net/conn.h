@@ -30,6 +30,7 @@ struct conn {
     bool reading;
     bool paused; /* too many requests in flight: reading stopped */
     bool closing;
+    uint64_t close_at_ms;     /* nonzero: close by then, sent or not */
     struct conn *prev, *next; /* server's list */
 };
 
@@ -41,5 +42,9 @@ void conn_close(struct conn *c);
 
 /* Stop reading, send what is owed, then close (shutdown, QUIT). */
 void conn_finish(struct conn *c);
+
+/* Take no more requests, send what is already owed, and close once it is
+ * sent or @ms have passed, whichever comes first. */
+void conn_close_after(struct conn *c, uint64_t ms);
 
 #endif

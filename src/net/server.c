@@ -10,6 +10,7 @@
 #include "node/node.h"
 
 #define SERVER_SHUTDOWN_GRACE_MS 3000
+#define SERVER_DEADLINE_TICK_MS  250
 
 void server_add_conn(struct server *srv, struct conn *c)
 {
@@ -39,6 +40,38 @@ void server_remove_conn(struct server *srv, struct conn *c)
         !uv_is_closing((uv_handle_t *)&srv->shutdown_timer)) {
         uv_close((uv_handle_t *)&srv->shutdown_timer, NULL);
     }
+}
+
+static void deadline_cb(uv_timer_t *timer)
+{
+    struct server *srv = timer->data;
+    uint64_t now = uv_now(srv->loop);
+    struct conn *c = srv->conns;
+    bool pending = false;
+
+    while (c != NULL) {
+        struct conn *next = c->next;
+        if (c->close_at_ms != 0 && now >= c->close_at_ms) {
+            conn_close(c);
+        } else if (c->close_at_ms != 0) {
+            pending = true;
+        }
+        c = next;
+    }
+    if (!pending) {
+        uv_timer_stop(timer);
+        srv->deadline_running = false;
+    }
+}
+
+void server_watch_deadlines(struct server *srv)
+{
+    if (srv->deadline_running || srv->shutting_down) {
+        return;
+    }
+    srv->deadline_running = true;
+    uv_timer_start(&srv->deadline_timer, deadline_cb, SERVER_DEADLINE_TICK_MS,
+                   SERVER_DEADLINE_TICK_MS);
 }
 
 static void reject(struct server *srv, uv_stream_t *listener)
@@ -108,6 +141,8 @@ int server_start(struct server *srv,
     srv->listening = true;
     uv_timer_init(loop, &srv->shutdown_timer);
     srv->shutdown_timer.data = srv;
+    uv_timer_init(loop, &srv->deadline_timer);
+    srv->deadline_timer.data = srv;
     log_info("listening for clients on %s", cfg->listen);
     return 0;
 }
@@ -133,6 +168,8 @@ void server_shutdown(struct server *srv)
     }
     srv->shutting_down = true;
     uv_close((uv_handle_t *)&srv->listener, NULL);
+    uv_close((uv_handle_t *)&srv->deadline_timer, NULL);
+    srv->deadline_running = false;
     while (c != NULL) {
         struct conn *next = c->next;
         conn_finish(c);

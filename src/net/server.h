@@ -26,6 +26,8 @@ struct server {
     uint64_t next_id;
     uv_timer_t shutdown_timer;
     bool shutting_down;
+    uv_timer_t deadline_timer; /* closes connections past close_at_ms */
+    bool deadline_running;
 };
 
 /* Bind and listen on the node's --listen address. Returns 0 or SK_EIO with a
@@ -38,6 +40,10 @@ int server_start(struct server *srv,
 /* Stop accepting; let connections send what they owe, then close them (at
  * most a few seconds later). */
 void server_shutdown(struct server *srv);
+
+/* A connection has a close deadline (conn_close_after()): make sure the
+ * deadline sweep runs. */
+void server_watch_deadlines(struct server *srv);
 
 /* Bookkeeping for conn.c. */
 void server_add_conn(struct server *srv, struct conn *c);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "lib/log.h"
+#include "lib/notify_flags.h"
 #include "node/raft_glue.h"
 
 #define NODE_TICK_MS 50
@@ -83,6 +84,32 @@ static int bootstrap(struct node *n, char errmsg[SK_ERRMSG_SIZE])
     return 0;
 }
 
+static void observe_key(void *data, const struct fsm_key_event *e)
+{
+    struct node *n = data;
+
+    feed_key_changed(&n->feed, e);
+}
+
+static void observe_election(void *data,
+                             const struct election *el,
+                             bool leader_changed,
+                             uint64_t rev)
+{
+    struct node *n = data;
+
+    feed_election_changed(&n->feed, el, leader_changed, rev);
+}
+
+static void observe_lease(void *data,
+                          enum fsm_lease_change change,
+                          const struct lease *l)
+{
+    struct node *n = data;
+
+    lessor_lease_changed(&n->lessor, change, l);
+}
+
 int node_init(struct node *n,
               uv_loop_t *loop,
               const struct config *cfg,
@@ -98,6 +125,16 @@ int node_init(struct node *n,
     forward_init(&n->forward, n);
     park_init(&n->park, n);
     members_init(&n->members, n);
+    feed_init(&n->feed, n);
+    lessor_init(&n->lessor, n);
+    n->observer = (struct fsm_observer){ .data = n,
+                                         .key_changed = observe_key,
+                                         .election_changed = observe_election,
+                                         .lease_changed = observe_lease };
+    n->fsm.observer = &n->observer;
+    /* Checked when the configuration was parsed. */
+    notify_flags_parse(cfg->notify_keyspace_events,
+                       strlen(cfg->notify_keyspace_events), &n->notify_flags);
 
     rv = make_dir(cfg->data_dir, errmsg);
     if (rv != 0) {
@@ -192,6 +229,7 @@ static void check_cb(uv_check_t *check)
         return;
     }
     propose_flush(&n->propose);
+    feed_flush(&n->feed);
 }
 
 static void leadership_changed(struct node *n, int state, raft_id leader)
@@ -202,6 +240,9 @@ static void leadership_changed(struct node *n, int state, raft_id leader)
                  (unsigned long long)raft_current_term(&n->raft));
         /* Queued requests never reached the log: safe to fail. */
         propose_fail_queued(&n->propose, SK_ERETRY);
+    }
+    if ((n->known_state == RAFT_LEADER) != (state == RAFT_LEADER)) {
+        lessor_leadership(&n->lessor, state == RAFT_LEADER);
     }
     if (state == RAFT_LEADER) {
         log_info("elected leader term=%llu index=%llu",
@@ -237,6 +278,7 @@ static void tick_cb(uv_timer_t *timer)
     }
     forward_tick(&n->forward);
     park_retry(&n->park);
+    lessor_tick(&n->lessor);
 }
 
 int node_start(struct node *n, char errmsg[SK_ERRMSG_SIZE])
@@ -250,6 +292,7 @@ int node_start(struct node *n, char errmsg[SK_ERRMSG_SIZE])
     uv_timer_init(n->loop, &n->tick);
     n->tick.data = n;
     members_start(&n->members);
+    feed_start(&n->feed);
 
     rv = raft_start(&n->raft);
     if (rv != 0) {
@@ -299,6 +342,8 @@ void node_close(struct node *n, node_close_cb cb)
     park_fail_all(&n->park, SK_ESHUTDOWN);
     forward_close(&n->forward);
     members_close(&n->members);
+    feed_close(&n->feed);
+    lessor_close(&n->lessor);
     raft_close(&n->raft, raft_closed_cb);
 }
 
@@ -308,4 +353,6 @@ void node_fini(struct node *n)
     transport_close(&n->transport);
     propose_close(&n->propose);
     fsm_close(&n->fsm);
+    feed_fini(&n->feed);
+    lessor_close(&n->lessor);
 }

@@ -14,7 +14,9 @@
 
 #include "daemon/config.h"
 #include "fsm/fsm.h"
+#include "node/feed.h"
 #include "node/forward.h"
+#include "node/lessor.h"
 #include "node/members.h"
 #include "node/park.h"
 #include "node/propose.h"
@@ -50,6 +52,10 @@ struct node {
     struct forward forward;
     struct park park;
     struct members members;
+    struct feed feed;             /* change history and push consumers */
+    struct lessor lessor;         /* lease clocks, on the leader */
+    struct fsm_observer observer; /* fsm changes -> feed, lessor */
+    unsigned notify_flags;        /* notify-keyspace-events (CONFIG SET) */
     uv_check_t check; /* end of each loop iteration: append batches */
     uv_timer_t tick;  /* notices leadership changes, announces this node */
     raft_id known_leader;

@@ -119,6 +119,8 @@ static int glue_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
         return RAFT_MALFORMED;
     }
     raft_free(buf->base);
+    feed_restored(&n->feed, n->fsm.revision);
+    lessor_reset(&n->lessor);
     if (n->started) {
         n->stats.snapshots_installed++;
     }

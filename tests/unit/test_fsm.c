@@ -227,7 +227,7 @@ START_TEST(wrong_argc_replies_error_and_changes_nothing)
     } cases[] = {
         { ENTRY_OP_SET, 1,
           "-ERR wrong number of arguments for entry op 1\r\n" },
-        { ENTRY_OP_SET, 4,
+        { ENTRY_OP_SET, 3,
           "-ERR wrong number of arguments for entry op 1\r\n" },
         { ENTRY_OP_DEL, 0,
           "-ERR wrong number of arguments for entry op 2\r\n" },

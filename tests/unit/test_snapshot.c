@@ -75,11 +75,11 @@ static void populate(struct fsm *f)
     apply_cmd(f, ENTRY_OP_LEASE_GRANT, 1, A("10"));
     apply_cmd(f, ENTRY_OP_LEASE_GRANT, 1, A("20"));
     apply_cmd(f, ENTRY_OP_LEASE_GRANT, 1, A("30"));
-    apply_cmd(f, ENTRY_OP_SET, 3, A("leased"), A("v"), A("1"));
+    apply_cmd(f, ENTRY_OP_SET, 4, A("leased"), A("v"), A("LEASE"), A("1"));
     apply_cmd(f, ENTRY_OP_LEASE_CHECKPOINT, 2, A("3"), A("12345"));
-    apply_cmd(f, ENTRY_OP_CAMPAIGN, 3, A("ctl"), A("n2"), A("2"));
-    apply_cmd(f, ENTRY_OP_CAMPAIGN, 3, A("ctl"), A("n1"), A("1"));
-    apply_cmd(f, ENTRY_OP_CAMPAIGN, 3, A("ctl"), A("n3"), A("3"));
+    apply_cmd(f, ENTRY_OP_CAMPAIGN, 4, A("ctl"), A("n2"), A("LEASE"), A("2"));
+    apply_cmd(f, ENTRY_OP_CAMPAIGN, 4, A("ctl"), A("n1"), A("lease"), A("1"));
+    apply_cmd(f, ENTRY_OP_CAMPAIGN, 4, A("ctl"), A("n3"), A("LEASE"), A("3"));
     apply_cmd(f, ENTRY_OP_LEASE_REVOKE, 1, A("2"));
 }
 
