@@ -647,6 +647,98 @@ START_TEST(bad_header_and_counts_are_rejected)
 
 END_TEST
 
+/* Version 2 records: a snapshot at revision 5 with next lease id 4, the
+ * given leases (id, ttl, checkpoint), one key on @key_lease, and one
+ * election "e" with the given candidates (lease, campaign revision) and
+ * token. */
+struct hand_v2 {
+    uint64_t leases[3][3];
+    size_t n_leases;
+    uint64_t key_lease;
+    uint64_t cands[2][2];
+    size_t n_cands;
+    uint64_t token;
+};
+
+static void put_v2(struct buf *b, const struct hand_v2 *h)
+{
+    put_header(b, 2, 5);
+    buf_put_u64(b, 4);
+    buf_put_u32(b, 0);
+    buf_put_u64(b, h->n_leases);
+    for (size_t i = 0; i < h->n_leases; i++) {
+        buf_put_u64(b, h->leases[i][0]);
+        buf_put_u64(b, h->leases[i][1]);
+        buf_put_u64(b, h->leases[i][2]);
+    }
+    buf_put_u64(b, 1);
+    buf_put_bytes(b, "k", 1);
+    buf_put_bytes(b, "v", 1);
+    buf_put_u64(b, 1);
+    buf_put_u64(b, 1);
+    buf_put_u64(b, 1);
+    buf_put_u64(b, h->key_lease);
+    buf_put_u32(b, h->n_cands > 0 ? 1 : 0);
+    if (h->n_cands > 0) {
+        buf_put_bytes(b, "e", 1);
+        buf_put_u64(b, h->token);
+        buf_put_u32(b, (uint32_t)h->n_cands);
+        for (size_t i = 0; i < h->n_cands; i++) {
+            buf_put_u64(b, h->cands[i][0]);
+            buf_put_bytes(b, "x", 1);
+            buf_put_u64(b, h->cands[i][1]);
+        }
+    }
+}
+
+START_TEST(bad_leases_and_elections_are_rejected)
+{
+    static const struct hand_v2 good = {
+        { { 1, 10, 0 }, { 3, 10, 9999 } }, 2, 3, { { 3, 2 }, { 1, 4 } }, 2, 4
+    };
+    static const struct hand_v2 bad[] = {
+        { { { 3, 10, 0 }, { 1, 10, 0 } }, 2, 0, { { 0 } }, 0, 0 }, /* order */
+        { { { 4, 10, 0 } }, 1, 0, { { 0 } }, 0, 0 },     /* id >= next id */
+        { { { 1, 0, 0 } }, 1, 0, { { 0 } }, 0, 0 },      /* TTL 0 */
+        { { { 1, 10, 10000 } }, 1, 0, { { 0 } }, 0, 0 }, /* ckpt >= TTL */
+        { { { 1, 10, 0 } }, 1, 2, { { 0 } }, 0, 0 },     /* key lease gone */
+        { { { 1, 10, 0 } }, 1, 0, { { 2, 1 } }, 1, 1 },  /* cand lease gone */
+        { { { 1, 10, 0 } }, 1, 0, { { 1, 3 }, { 1, 4 } }, 2, 3 }, /* twice */
+        { { { 1, 10, 0 }, { 2, 1, 0 } }, 2, 0, { { 1, 4 }, { 2, 3 } }, 2, 4 },
+        { { { 1, 10, 0 } }, 1, 0, { { 1, 3 } }, 1, 2 }, /* token < campaign */
+        { { { 1, 10, 0 } }, 1, 0, { { 1, 3 } }, 1, 6 }, /* token > revision */
+        { { { 1, 10, 0 } }, 1, 0, { { 1, 6 } }, 1, 6 }, /* campaign > rev */
+    };
+    struct target t;
+    struct buf b;
+
+    target_init(&t);
+    buf_init(&b);
+    put_v2(&b, &good);
+    {
+        struct target ok;
+
+        target_init(&ok);
+        ck_assert_int_eq(decode_sealed(&ok, &b), 0);
+        ck_assert_uint_eq(lease_get(&ok.f.leases, 3)->ckpt_ms, 9999);
+        ck_assert_uint_eq(kv_get(ok.f.kv, "k", 1)->lease, 3);
+        ck_assert_uint_eq(ok.f.elections.items[0]->leader_rev, 4);
+        target_close(&ok);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        buf_reset(&b);
+        put_v2(&b, &bad[i]);
+        if (decode_sealed(&t, &b) != SK_ECORRUPT) {
+            ck_abort_msg("case %zu accepted", i);
+        }
+    }
+    target_assert_unchanged(&t);
+    buf_close(&b);
+    target_close(&t);
+}
+
+END_TEST
+
 static Suite *snapshot_suite(void)
 {
     Suite *s = suite_create("snapshot");
@@ -663,6 +755,7 @@ static Suite *snapshot_suite(void)
     tcase_add_test(tc, bad_keys_are_rejected);
     tcase_add_test(tc, bad_members_are_rejected);
     tcase_add_test(tc, bad_header_and_counts_are_rejected);
+    tcase_add_test(tc, bad_leases_and_elections_are_rejected);
     suite_add_tcase(s, tc);
     return s;
 }
