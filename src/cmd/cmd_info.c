@@ -91,6 +91,28 @@ static void section_persistence(struct node *n, struct buf *b)
     buf_printf(b, "snapshot_threshold:%u\r\n", n->cfg->snapshot_threshold);
 }
 
+static void section_coordination(struct node *n, struct buf *b)
+{
+    const struct lessor *l = &n->lessor;
+    const struct history *h = &n->feed.history;
+
+    buf_printf(b, "# Coordination\r\n");
+    buf_printf(b, "leases:%zu\r\n", lease_count(&n->fsm.leases));
+    buf_printf(b, "lease_clocks_running:%d\r\n", l->active ? 1 : 0);
+    buf_printf(b, "lease_keepalives:%llu\r\n",
+               (unsigned long long)l->stats.keepalives);
+    buf_printf(b, "lease_expiries:%llu\r\n",
+               (unsigned long long)l->stats.expired);
+    buf_printf(b, "lease_checkpoints:%llu\r\n",
+               (unsigned long long)l->stats.checkpoints);
+    buf_printf(b, "elections:%zu\r\n", n->fsm.elections.n);
+    buf_printf(b, "push_consumers:%zu\r\n", n->feed.n_consumers);
+    buf_printf(b, "history_events:%zu\r\n", h->n);
+    buf_printf(b, "history_bytes:%zu\r\n", h->bytes);
+    buf_printf(b, "history_oldest_revision:%llu\r\n",
+               (unsigned long long)h->compact_rev + 1);
+}
+
 static const struct {
     const char *name;
     section_fn fn;
@@ -98,6 +120,7 @@ static const struct {
     { "server", section_server },           { "raft", section_raft },
     { "clients", section_clients },         { "store", section_store },
     { "persistence", section_persistence },
+    { "coordination", section_coordination },
 };
 
 void cmd_info(struct call *c)

@@ -294,6 +294,14 @@ int subs_pump(struct subs *s, struct buf *out, size_t room)
     if (s->lost_rev != 0) {
         return SK_ECORRUPT;
     }
+    /* Checked even with no room: a reader that stopped reading learns it
+     * fell behind when the history moves past it, not when it reads. */
+    for (size_t i = 0; i < s->n; i++) {
+        if (history_missed(h, s->items[i].cursor)) {
+            s->lost_rev = h->compact_rev + 1;
+            return SK_ECORRUPT;
+        }
+    }
     while (out->len < room) {
         uint64_t min = UINT64_MAX;
         const struct history_event *e;

@@ -23,7 +23,7 @@
 #define CONN_PUSH_ROOM 65536
 
 /* A connection told it is being closed gets this long to read why. */
-#define CONN_CLOSE_GRACE_MS 1000
+#define CONN_CLOSE_GRACE_MS 5000
 
 static void start_write(struct conn *c);
 static void process_input(struct conn *c);
@@ -158,11 +158,10 @@ static void fill_output(struct conn *c)
         return;
     }
     used = c->out.len + c->writing.len;
-    if (used >= CONN_PUSH_ROOM) {
-        return;
-    }
     if (session_pump(&c->session, &c->out,
-                     c->out.len + (CONN_PUSH_ROOM - used)) != 0) {
+                     used >= CONN_PUSH_ROOM
+                         ? 0
+                         : c->out.len + (CONN_PUSH_ROOM - used)) != 0) {
         log_warn("conn=%llu missed watch events (fell behind the history): "
                  "closing it",
                  (unsigned long long)c->id);

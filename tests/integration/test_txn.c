@@ -12,6 +12,7 @@
 #include <hiredis/hiredis.h>
 
 #include "../lib/cluster.h"
+#include "../lib/expect.h"
 #include "../lib/wait.h"
 
 #define LEADER_MS 10000
@@ -32,117 +33,15 @@ static void teardown(void)
     ck_assert_int_eq(cluster_destroy(&cl), 0);
 }
 
-/* The reply's text for messages, whatever its type. */
-static const char *text_of(const redisReply *r)
-{
-    return r->str != NULL ? r->str : "";
-}
-
-/* Run a command (a hiredis format, so no printf attribute); the connection
- * must not break. */
-static redisReply *run(redisContext *ctx, const char *fmt, va_list ap)
-{
-    redisReply *r = redisvCommand(ctx, fmt, ap);
-
-    CLUSTER_ASSERT(&cl, r != NULL, "%s: %s", fmt, ctx->errstr);
-    return r;
-}
-
-/* Run a command and check it answers the status @status ("OK", "QUEUED"). */
-static void
-expect_status(redisContext *ctx, const char *status, const char *fmt, ...)
-{
-    redisReply *r;
-    va_list ap;
-
-    va_start(ap, fmt);
-    r = run(ctx, fmt, ap);
-    va_end(ap);
-    CLUSTER_ASSERT(
-        &cl, r->type == REDIS_REPLY_STATUS && strcmp(r->str, status) == 0,
-        "%s: type %d '%s', expected +%s", fmt, r->type, text_of(r), status);
-    freeReplyObject(r);
-}
-
-/* Run a command and check it answers exactly the error @error. */
-static void
-expect_error(redisContext *ctx, const char *error, const char *fmt, ...)
-{
-    redisReply *r;
-    va_list ap;
-
-    va_start(ap, fmt);
-    r = run(ctx, fmt, ap);
-    va_end(ap);
-    CLUSTER_ASSERT(
-        &cl, r->type == REDIS_REPLY_ERROR && strcmp(r->str, error) == 0,
-        "%s: type %d '%s', expected -%s", fmt, r->type, text_of(r), error);
-    freeReplyObject(r);
-}
-
-/* Run a command and check it answers an error starting with @prefix. */
-static void
-expect_error_prefix(redisContext *ctx, const char *prefix, const char *fmt, ...)
-{
-    redisReply *r;
-    va_list ap;
-
-    va_start(ap, fmt);
-    r = run(ctx, fmt, ap);
-    va_end(ap);
-    CLUSTER_ASSERT(&cl,
-                   r->type == REDIS_REPLY_ERROR &&
-                       strncmp(r->str, prefix, strlen(prefix)) == 0,
-                   "%s: type %d '%s', expected -%s...", fmt, r->type,
-                   text_of(r), prefix);
-    freeReplyObject(r);
-}
-
-/* Run a command and return its integer reply. */
-static long long expect_int(redisContext *ctx, const char *fmt, ...)
-{
-    redisReply *r;
-    long long v;
-    va_list ap;
-
-    va_start(ap, fmt);
-    r = run(ctx, fmt, ap);
-    va_end(ap);
-    CLUSTER_ASSERT(&cl, r->type == REDIS_REPLY_INTEGER,
-                   "%s: type %d '%s', expected an integer", fmt, r->type,
-                   text_of(r));
-    v = r->integer;
-    freeReplyObject(r);
-    return v;
-}
-
-/* GET @key must answer @want, or nil when @want is NULL. */
-static void expect_value(redisContext *ctx, const char *key, const char *want)
-{
-    redisReply *r = cluster_exec(&cl, ctx, "GET %s", key);
-
-    if (want == NULL) {
-        CLUSTER_ASSERT(&cl, r->type == REDIS_REPLY_NIL,
-                       "GET %s: type %d '%s', expected nil", key, r->type,
-                       text_of(r));
-    } else {
-        CLUSTER_ASSERT(
-            &cl, r->type == REDIS_REPLY_STRING && strcmp(r->str, want) == 0,
-            "GET %s: type %d '%s', expected '%s'", key, r->type, text_of(r),
-            want);
-    }
-    freeReplyObject(r);
-}
-
 /* Element @i of an EXEC reply must be the status or bulk string @want. */
 static void
 expect_element(const redisReply *a, size_t i, int type, const char *want)
 {
     const redisReply *e = a->element[i];
 
-    CLUSTER_ASSERT(&cl, e->type == type && strcmp(text_of(e), want) == 0,
+    CLUSTER_ASSERT(&cl, e->type == type && strcmp(expect_text(e), want) == 0,
                    "EXEC element %zu: type %d '%s', expected type %d '%s'", i,
-                   e->type, text_of(e), type, want);
+                   e->type, expect_text(e), type, want);
 }
 
 static void expect_element_int(const redisReply *a, size_t i, long long want)
@@ -151,7 +50,7 @@ static void expect_element_int(const redisReply *a, size_t i, long long want)
 
     CLUSTER_ASSERT(&cl, e->type == REDIS_REPLY_INTEGER && e->integer == want,
                    "EXEC element %zu: type %d %lld '%s', expected :%lld", i,
-                   e->type, e->integer, text_of(e), want);
+                   e->type, e->integer, expect_text(e), want);
 }
 
 /* EXEC must answer an array of @n replies; freeReplyObject() it. */
@@ -162,7 +61,7 @@ static redisReply *expect_exec_array(redisContext *ctx, size_t n)
     CLUSTER_ASSERT(&cl, r->type == REDIS_REPLY_ARRAY && r->elements == n,
                    "EXEC: type %d '%s' with %zu elements, expected an array "
                    "of %zu",
-                   r->type, text_of(r), r->elements, n);
+                   r->type, expect_text(r), r->elements, n);
     return r;
 }
 
@@ -173,7 +72,7 @@ static void expect_exec_null(redisContext *ctx)
 
     CLUSTER_ASSERT(&cl, r->type == REDIS_REPLY_NIL,
                    "EXEC: type %d '%s' with %zu elements, expected *-1",
-                   r->type, text_of(r), r->elements);
+                   r->type, expect_text(r), r->elements);
     freeReplyObject(r);
 }
 
@@ -188,7 +87,7 @@ static struct rev getrev(redisContext *ctx, const char *key)
     struct rev rev;
 
     CLUSTER_ASSERT(&cl, r->type == REDIS_REPLY_ARRAY && r->elements == 4,
-                   "GETREV %s: type %d '%s'", key, r->type, text_of(r));
+                   "GETREV %s: type %d '%s'", key, r->type, expect_text(r));
     rev.create = r->element[1]->integer;
     rev.mod = r->element[2]->integer;
     rev.version = r->element[3]->integer;
@@ -219,28 +118,28 @@ START_TEST(multi_exec_is_atomic_under_one_revision)
     struct rev b0, a, b, other;
     redisReply *r;
 
-    expect_status(o, "OK", "SET b old");
-    expect_status(o, "OK", "SET c doomed");
+    expect_status(&cl, o, "OK", "SET b old");
+    expect_status(&cl, o, "OK", "SET c doomed");
     b0 = getrev(o, "b");
 
-    expect_status(t, "OK", "MULTI");
-    expect_status(t, "QUEUED", "SET a 1");
-    expect_status(t, "QUEUED", "SET b 2");
-    expect_status(t, "QUEUED", "GET a");
-    expect_status(t, "QUEUED", "CAS b 2 3");
-    expect_status(t, "QUEUED", "CAS b 2 4");
-    expect_status(t, "QUEUED", "DEL c nope");
-    expect_status(t, "QUEUED", "EXISTS a b c");
-    expect_status(t, "QUEUED", "MGET a b nope");
-    expect_status(t, "QUEUED", "DBSIZE");
-    expect_status(t, "QUEUED", "GETREV nope");
-    expect_status(t, "QUEUED", "GETREV a");
+    expect_status(&cl, t, "OK", "MULTI");
+    expect_status(&cl, t, "QUEUED", "SET a 1");
+    expect_status(&cl, t, "QUEUED", "SET b 2");
+    expect_status(&cl, t, "QUEUED", "GET a");
+    expect_status(&cl, t, "QUEUED", "CAS b 2 3");
+    expect_status(&cl, t, "QUEUED", "CAS b 2 4");
+    expect_status(&cl, t, "QUEUED", "DEL c nope");
+    expect_status(&cl, t, "QUEUED", "EXISTS a b c");
+    expect_status(&cl, t, "QUEUED", "MGET a b nope");
+    expect_status(&cl, t, "QUEUED", "DBSIZE");
+    expect_status(&cl, t, "QUEUED", "GETREV nope");
+    expect_status(&cl, t, "QUEUED", "GETREV a");
 
     /* Queued, not applied: another client sees the old state. */
-    expect_value(o, "a", NULL);
-    expect_value(o, "b", "old");
-    expect_value(o, "c", "doomed");
-    ck_assert_int_eq(expect_int(o, "DBSIZE"), 2);
+    expect_value(&cl, o, "a", NULL);
+    expect_value(&cl, o, "b", "old");
+    expect_value(&cl, o, "c", "doomed");
+    ck_assert_int_eq(expect_int(&cl, o, "DBSIZE"), 2);
 
     r = expect_exec_array(t, 11);
     expect_element(r, 0, REDIS_REPLY_STATUS, "OK");
@@ -284,7 +183,7 @@ START_TEST(multi_exec_is_atomic_under_one_revision)
     freeReplyObject(r);
 
     /* The next write is at a later revision. */
-    expect_status(t, "OK", "SET other x");
+    expect_status(&cl, t, "OK", "SET other x");
     other = getrev(t, "other");
     ck_assert_int_gt(other.mod, a.mod);
 
@@ -294,8 +193,8 @@ START_TEST(multi_exec_is_atomic_under_one_revision)
         struct rev same = getrev(n, "b");
 
         ck_assert_int_eq(same.mod, a.mod);
-        expect_value(n, "b", "3");
-        expect_value(n, "c", NULL);
+        expect_value(&cl, n, "b", "3");
+        expect_value(&cl, n, "c", NULL);
         redisFree(n);
     }
     redisFree(o);
@@ -337,43 +236,43 @@ START_TEST(watched_key_changed_elsewhere_fails_exec)
     conflict_nodes(_i, &watcher, &writer);
     a = cluster_connect(&cl, watcher);
     b = cluster_connect(&cl, writer);
-    expect_status(b, "OK", "SET k 10");
-    expect_status(b, "OK", "SET side 0");
+    expect_status(&cl, b, "OK", "SET k 10");
+    expect_status(&cl, b, "OK", "SET side 0");
 
-    expect_status(a, "OK", "WATCH k unrelated");
-    expect_value(a, "k", "10");
-    expect_status(a, "OK", "MULTI");
-    expect_status(a, "QUEUED", "SET k 11");
-    expect_status(a, "QUEUED", "SET side 1");
-    expect_status(b, "OK", "SET k 20");
+    expect_status(&cl, a, "OK", "WATCH k unrelated");
+    expect_value(&cl, a, "k", "10");
+    expect_status(&cl, a, "OK", "MULTI");
+    expect_status(&cl, a, "QUEUED", "SET k 11");
+    expect_status(&cl, a, "QUEUED", "SET side 1");
+    expect_status(&cl, b, "OK", "SET k 20");
     expect_exec_null(a);
-    expect_value(a, "k", "20");
-    expect_value(b, "side", "0");
+    expect_value(&cl, a, "k", "20");
+    expect_value(&cl, b, "side", "0");
 
     /* The watch is gone: the same transaction now applies. */
-    expect_error(a, "ERR EXEC without MULTI", "EXEC");
-    expect_status(a, "OK", "MULTI");
-    expect_status(a, "QUEUED", "SET k 21");
+    expect_error(&cl, a, "ERR EXEC without MULTI", "EXEC");
+    expect_status(&cl, a, "OK", "MULTI");
+    expect_status(&cl, a, "QUEUED", "SET k 21");
     r = expect_exec_array(a, 1);
     expect_element(r, 0, REDIS_REPLY_STATUS, "OK");
     freeReplyObject(r);
-    expect_value(b, "k", "21");
+    expect_value(&cl, b, "k", "21");
 
     /* A delete is a change too. */
-    expect_status(a, "OK", "WATCH k");
-    ck_assert_int_eq(expect_int(b, "DEL k"), 1);
-    expect_status(a, "OK", "MULTI");
-    expect_status(a, "QUEUED", "SET k back");
+    expect_status(&cl, a, "OK", "WATCH k");
+    ck_assert_int_eq(expect_int(&cl, b, "DEL k"), 1);
+    expect_status(&cl, a, "OK", "MULTI");
+    expect_status(&cl, a, "QUEUED", "SET k back");
     expect_exec_null(a);
-    expect_value(b, "k", NULL);
+    expect_value(&cl, b, "k", NULL);
 
     /* So is creating a watched key that was absent. */
-    expect_status(a, "OK", "WATCH k");
-    expect_status(b, "OK", "SET k born");
-    expect_status(a, "OK", "MULTI");
-    expect_status(a, "QUEUED", "DEL k");
+    expect_status(&cl, a, "OK", "WATCH k");
+    expect_status(&cl, b, "OK", "SET k born");
+    expect_status(&cl, a, "OK", "MULTI");
+    expect_status(&cl, a, "QUEUED", "DEL k");
     expect_exec_null(a);
-    expect_value(b, "k", "born");
+    expect_value(&cl, b, "k", "born");
     redisFree(b);
     redisFree(a);
 }
@@ -390,31 +289,31 @@ START_TEST(watch_without_conflict_applies)
     redisContext *b = cluster_connect(&cl, leader);
     redisReply *r;
 
-    expect_status(b, "OK", "SET counter 41");
-    expect_status(a, "OK", "WATCH counter absent");
-    expect_value(a, "counter", "41");
-    expect_status(b, "OK", "SET unrelated x");
-    ck_assert_int_eq(expect_int(b, "CAS counter nope 99"), 0);
-    expect_status(a, "OK", "MULTI");
-    expect_status(a, "QUEUED", "SET counter 42");
-    expect_status(a, "QUEUED", "SET absent now");
+    expect_status(&cl, b, "OK", "SET counter 41");
+    expect_status(&cl, a, "OK", "WATCH counter absent");
+    expect_value(&cl, a, "counter", "41");
+    expect_status(&cl, b, "OK", "SET unrelated x");
+    ck_assert_int_eq(expect_int(&cl, b, "CAS counter nope 99"), 0);
+    expect_status(&cl, a, "OK", "MULTI");
+    expect_status(&cl, a, "QUEUED", "SET counter 42");
+    expect_status(&cl, a, "QUEUED", "SET absent now");
     r = expect_exec_array(a, 2);
     expect_element(r, 0, REDIS_REPLY_STATUS, "OK");
     expect_element(r, 1, REDIS_REPLY_STATUS, "OK");
     freeReplyObject(r);
-    expect_value(b, "counter", "42");
-    expect_value(b, "absent", "now");
+    expect_value(&cl, b, "counter", "42");
+    expect_value(&cl, b, "absent", "now");
 
     /* UNWATCH forgets: a later conflicting write no longer matters. */
-    expect_status(a, "OK", "WATCH counter");
-    expect_status(a, "OK", "UNWATCH");
-    expect_status(b, "OK", "SET counter 50");
-    expect_status(a, "OK", "MULTI");
-    expect_status(a, "QUEUED", "SET counter 51");
+    expect_status(&cl, a, "OK", "WATCH counter");
+    expect_status(&cl, a, "OK", "UNWATCH");
+    expect_status(&cl, b, "OK", "SET counter 50");
+    expect_status(&cl, a, "OK", "MULTI");
+    expect_status(&cl, a, "QUEUED", "SET counter 51");
     r = expect_exec_array(a, 1);
     expect_element(r, 0, REDIS_REPLY_STATUS, "OK");
     freeReplyObject(r);
-    expect_value(b, "counter", "51");
+    expect_value(&cl, b, "counter", "51");
     redisFree(b);
     redisFree(a);
 }
@@ -448,7 +347,7 @@ START_TEST(pipelined_watch_multi_exec)
     redisContext *c = cluster_connect(&cl, via);
     redisReply *r[8];
 
-    expect_status(c, "OK", "SET p 1");
+    expect_status(&cl, c, "OK", "SET p 1");
     redisAppendCommand(c, "WATCH p");
     redisAppendCommand(c, "GET p");
     redisAppendCommand(c, "MULTI");
@@ -468,7 +367,7 @@ START_TEST(pipelined_watch_multi_exec)
     ck_assert_int_eq(r[4]->type, REDIS_REPLY_STATUS);
     ck_assert_str_eq(r[4]->str, "QUEUED");
     CLUSTER_ASSERT(&cl, r[5]->type == REDIS_REPLY_ARRAY && r[5]->elements == 2,
-                   "EXEC: type %d '%s'", r[5]->type, text_of(r[5]));
+                   "EXEC: type %d '%s'", r[5]->type, expect_text(r[5]));
     ck_assert_str_eq(r[5]->element[0]->str, "OK");
     ck_assert_str_eq(r[5]->element[1]->str, "2");
     ck_assert_int_eq(r[6]->type, REDIS_REPLY_STRING);
@@ -489,7 +388,7 @@ START_TEST(pipelined_watch_multi_exec)
     ck_assert_str_eq(r[3]->str, "QUEUED");
     CLUSTER_ASSERT(&cl, r[4]->type == REDIS_REPLY_NIL,
                    "EXEC after our own write: type %d '%s', expected *-1",
-                   r[4]->type, text_of(r[4]));
+                   r[4]->type, expect_text(r[4]));
     ck_assert_int_eq(r[5]->type, REDIS_REPLY_STRING);
     ck_assert_str_eq(r[5]->str, "mine");
     free_replies(r, 6);
@@ -505,10 +404,10 @@ START_TEST(pipelined_watch_multi_exec)
         read_replies(c, r, 4);
         CLUSTER_ASSERT(&cl,
                        r[3]->type == REDIS_REPLY_ARRAY && r[3]->elements == 1,
-                       "EXEC %u: type %d '%s'", i, r[3]->type, text_of(r[3]));
+                       "EXEC %u: type %d '%s'", i, r[3]->type, expect_text(r[3]));
         free_replies(r, 4);
     }
-    expect_value(c, "p", "t7");
+    expect_value(&cl, c, "p", "t7");
     redisFree(c);
 }
 
@@ -522,31 +421,31 @@ START_TEST(refused_command_aborts_exec)
     redisContext *c = cluster_connect(&cl, cluster_follower(&cl, leader));
     redisContext *o = cluster_connect(&cl, leader);
 
-    expect_status(c, "OK", "MULTI");
-    expect_status(c, "QUEUED", "SET a 1");
-    expect_error_prefix(c, "ERR", "KEYS *");
-    expect_status(c, "QUEUED", "SET b 2");
-    expect_error(c, EXECABORT, "EXEC");
-    expect_value(o, "a", NULL);
-    expect_value(o, "b", NULL);
-    ck_assert_int_eq(expect_int(o, "DBSIZE"), 0);
-    expect_error(c, "ERR EXEC without MULTI", "EXEC");
+    expect_status(&cl, c, "OK", "MULTI");
+    expect_status(&cl, c, "QUEUED", "SET a 1");
+    expect_error_prefix(&cl, c, "ERR", "KEYS *");
+    expect_status(&cl, c, "QUEUED", "SET b 2");
+    expect_error(&cl, c, EXECABORT, "EXEC");
+    expect_value(&cl, o, "a", NULL);
+    expect_value(&cl, o, "b", NULL);
+    ck_assert_int_eq(expect_int(&cl, o, "DBSIZE"), 0);
+    expect_error(&cl, c, "ERR EXEC without MULTI", "EXEC");
 
-    expect_status(c, "OK", "MULTI");
-    expect_status(c, "QUEUED", "SET a 1");
-    expect_error(c, "ERR wrong number of arguments for 'set' command", "SET b");
-    expect_error(c, EXECABORT, "EXEC");
+    expect_status(&cl, c, "OK", "MULTI");
+    expect_status(&cl, c, "QUEUED", "SET a 1");
+    expect_error(&cl, c, "ERR wrong number of arguments for 'set' command", "SET b");
+    expect_error(&cl, c, EXECABORT, "EXEC");
 
-    expect_status(c, "OK", "MULTI");
-    expect_error_prefix(c, "ERR", "NOSUCHCOMMAND x");
-    expect_error_prefix(c, "ERR", "LEADER");
-    expect_status(c, "QUEUED", "DEL a");
-    expect_error(c, EXECABORT, "EXEC");
+    expect_status(&cl, c, "OK", "MULTI");
+    expect_error_prefix(&cl, c, "ERR", "NOSUCHCOMMAND x");
+    expect_error_prefix(&cl, c, "ERR", "LEADER");
+    expect_status(&cl, c, "QUEUED", "DEL a");
+    expect_error(&cl, c, EXECABORT, "EXEC");
 
     /* Aborted means applied nowhere, and the connection works on. */
-    ck_assert_int_eq(expect_int(o, "DBSIZE"), 0);
-    expect_status(c, "OK", "SET a after");
-    expect_value(o, "a", "after");
+    ck_assert_int_eq(expect_int(&cl, o, "DBSIZE"), 0);
+    expect_status(&cl, c, "OK", "SET a after");
+    expect_value(&cl, o, "a", "after");
     redisFree(o);
     redisFree(c);
 }
@@ -560,35 +459,35 @@ START_TEST(discard_drops_queue_and_watches)
     redisContext *o = cluster_connect(&cl, cluster_follower(&cl, leader));
     redisReply *r;
 
-    expect_error(c, "ERR DISCARD without MULTI", "DISCARD");
-    expect_status(c, "OK", "MULTI");
-    expect_status(c, "QUEUED", "SET a 1");
-    expect_status(c, "OK", "DISCARD");
-    expect_error(c, "ERR EXEC without MULTI", "EXEC");
-    expect_value(o, "a", NULL);
+    expect_error(&cl, c, "ERR DISCARD without MULTI", "DISCARD");
+    expect_status(&cl, c, "OK", "MULTI");
+    expect_status(&cl, c, "QUEUED", "SET a 1");
+    expect_status(&cl, c, "OK", "DISCARD");
+    expect_error(&cl, c, "ERR EXEC without MULTI", "EXEC");
+    expect_value(&cl, o, "a", NULL);
 
     /* After DISCARD a conflicting write no longer fails the next EXEC. */
-    expect_status(c, "OK", "SET w 1");
-    expect_status(c, "OK", "WATCH w");
-    expect_status(c, "OK", "MULTI");
-    expect_status(c, "OK", "DISCARD");
-    expect_status(o, "OK", "SET w 2");
-    expect_status(c, "OK", "MULTI");
-    expect_status(c, "QUEUED", "SET w 3");
+    expect_status(&cl, c, "OK", "SET w 1");
+    expect_status(&cl, c, "OK", "WATCH w");
+    expect_status(&cl, c, "OK", "MULTI");
+    expect_status(&cl, c, "OK", "DISCARD");
+    expect_status(&cl, o, "OK", "SET w 2");
+    expect_status(&cl, c, "OK", "MULTI");
+    expect_status(&cl, c, "QUEUED", "SET w 3");
     r = expect_exec_array(c, 1);
     expect_element(r, 0, REDIS_REPLY_STATUS, "OK");
     freeReplyObject(r);
-    expect_value(o, "w", "3");
+    expect_value(&cl, o, "w", "3");
 
     /* DISCARD also clears a doomed transaction. */
-    expect_status(c, "OK", "MULTI");
-    expect_error_prefix(c, "ERR", "KEYS *");
-    expect_status(c, "OK", "DISCARD");
-    expect_status(c, "OK", "MULTI");
-    expect_status(c, "QUEUED", "SET a 2");
+    expect_status(&cl, c, "OK", "MULTI");
+    expect_error_prefix(&cl, c, "ERR", "KEYS *");
+    expect_status(&cl, c, "OK", "DISCARD");
+    expect_status(&cl, c, "OK", "MULTI");
+    expect_status(&cl, c, "QUEUED", "SET a 2");
     r = expect_exec_array(c, 1);
     freeReplyObject(r);
-    expect_value(o, "a", "2");
+    expect_value(&cl, o, "a", "2");
     redisFree(o);
     redisFree(c);
 }
@@ -603,23 +502,23 @@ START_TEST(transaction_control_errors)
     redisContext *c = cluster_connect(&cl, cluster_follower(&cl, leader));
     redisReply *r;
 
-    expect_error(c, "ERR EXEC without MULTI", "EXEC");
-    expect_error(c, "ERR wrong number of arguments for 'watch' command",
+    expect_error(&cl, c, "ERR EXEC without MULTI", "EXEC");
+    expect_error(&cl, c, "ERR wrong number of arguments for 'watch' command",
                  "WATCH");
 
-    expect_status(c, "OK", "MULTI");
-    expect_error(c, "ERR MULTI calls can not be nested", "MULTI");
-    expect_error(c, "ERR WATCH inside MULTI is not allowed", "WATCH x");
-    expect_status(c, "QUEUED", "SET n 1");
+    expect_status(&cl, c, "OK", "MULTI");
+    expect_error(&cl, c, "ERR MULTI calls can not be nested", "MULTI");
+    expect_error(&cl, c, "ERR WATCH inside MULTI is not allowed", "WATCH x");
+    expect_status(&cl, c, "QUEUED", "SET n 1");
     r = expect_exec_array(c, 1);
     expect_element(r, 0, REDIS_REPLY_STATUS, "OK");
     freeReplyObject(r);
-    expect_value(c, "n", "1");
+    expect_value(&cl, c, "n", "1");
 
-    expect_status(c, "OK", "MULTI");
+    expect_status(&cl, c, "OK", "MULTI");
     r = expect_exec_array(c, 0);
     freeReplyObject(r);
-    expect_error(c, "ERR EXEC without MULTI", "EXEC");
+    expect_error(&cl, c, "ERR EXEC without MULTI", "EXEC");
     redisFree(c);
 }
 
@@ -678,13 +577,13 @@ START_TEST(transactions_go_on_after_leader_kill)
     struct rev x, y;
     redisReply *r;
 
-    expect_status(w, "OK", "MULTI");
-    expect_status(w, "QUEUED", "SET x 1");
-    expect_status(w, "QUEUED", "SET y 1");
+    expect_status(&cl, w, "OK", "MULTI");
+    expect_status(&cl, w, "QUEUED", "SET x 1");
+    expect_status(&cl, w, "QUEUED", "SET y 1");
     r = expect_exec_array(w, 2);
     freeReplyObject(r);
-    expect_status(w, "OK", "WATCH x");
-    expect_status(v, "OK", "WATCH y");
+    expect_status(&cl, w, "OK", "WATCH x");
+    expect_status(&cl, v, "OK", "WATCH y");
 
     cluster_kill(&cl, old);
     fresh = cluster_leader(&cl, LEADER_MS);
@@ -700,29 +599,29 @@ START_TEST(transactions_go_on_after_leader_kill)
     x = getrev(o, "x");
     y = getrev(o, "y");
     ck_assert_int_eq(x.mod, y.mod);
-    expect_value(o, "after-failover", "after");
+    expect_value(&cl, o, "after-failover", "after");
 
     /* x unchanged since WATCH: applies. y changed: fails. */
-    expect_status(o, "OK", "SET y 2");
-    expect_status(w, "OK", "MULTI");
-    expect_status(w, "QUEUED", "SET x 2");
+    expect_status(&cl, o, "OK", "SET y 2");
+    expect_status(&cl, w, "OK", "MULTI");
+    expect_status(&cl, w, "QUEUED", "SET x 2");
     r = expect_exec_array(w, 1);
     expect_element(r, 0, REDIS_REPLY_STATUS, "OK");
     freeReplyObject(r);
-    expect_status(v, "OK", "MULTI");
-    expect_status(v, "QUEUED", "SET y 3");
+    expect_status(&cl, v, "OK", "MULTI");
+    expect_status(&cl, v, "QUEUED", "SET y 3");
     expect_exec_null(v);
-    expect_value(o, "x", "2");
-    expect_value(o, "y", "2");
+    expect_value(&cl, o, "x", "2");
+    expect_value(&cl, o, "y", "2");
 
     /* And the optimistic pattern works on the new leader too. */
-    expect_status(o, "OK", "WATCH x");
-    expect_value(o, "x", "2");
-    expect_status(o, "OK", "MULTI");
-    expect_status(o, "QUEUED", "SET x 3");
+    expect_status(&cl, o, "OK", "WATCH x");
+    expect_value(&cl, o, "x", "2");
+    expect_status(&cl, o, "OK", "MULTI");
+    expect_status(&cl, o, "QUEUED", "SET x 3");
     r = expect_exec_array(o, 1);
     freeReplyObject(r);
-    expect_value(w, "x", "3");
+    expect_value(&cl, w, "x", "3");
     redisFree(o);
     redisFree(v);
     redisFree(w);
