@@ -143,15 +143,14 @@ int session_pump(struct session *s, struct buf *out, size_t room)
 
 /* In push mode only the subscription commands, PING, QUIT and RESET run,
  * as in Redis' RESP2 subscribed state. */
-static void refuse_in_push_mode(struct call *c)
+static void refuse_in_push_mode(struct call *c, const struct command *cmd)
 {
     reply_error(&c->p->reply, "ERR",
-                "Can't execute '%.*s': only (P)SUBSCRIBE / (P)UNSUBSCRIBE / "
+                "Can't execute '%s': only (P)SUBSCRIBE / (P)UNSUBSCRIBE / "
                 "KEYWATCH / KEYUNWATCH / ELECTION.OBSERVE / "
                 "ELECTION.UNOBSERVE / PING / QUIT / RESET are allowed in this "
                 "context",
-                (int)(c->argv[0].len > 64 ? 64 : c->argv[0].len),
-                c->argv[0].base);
+                cmd->name);
 }
 
 static void unknown_command(struct call *c)
@@ -251,7 +250,7 @@ void session_execute(struct session *s, size_t argc, const struct slice *argv)
     } else if (cmd == NULL) {
         unknown_command(&c);
     } else if (session_is_pushing(s) && !(cmd->flags & CMD_PUSH)) {
-        refuse_in_push_mode(&c);
+        refuse_in_push_mode(&c, cmd);
     } else if (!command_arity_ok(cmd, argc)) {
         reply_error(&c.p->reply, "ERR",
                     "wrong number of arguments for '%s' command", cmd->name);
