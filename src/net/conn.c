@@ -119,7 +119,17 @@ static void process_input(struct conn *c)
 
     while (!c->closing && !c->session.quit) {
         int rv;
-        if (c->session.n_pending >= max_pending || c->session.blocked) {
+        if (c->session.blocked) {
+            /* A blocked command (WATCH's read, a campaign) may wait long:
+             * keep reading, to notice the client leave, but only up to a
+             * bound of unprocessed input. */
+            c->paused = true;
+            if (c->in.len - off >= CONN_READ_CHUNK) {
+                stop_reading(c);
+            }
+            break;
+        }
+        if (c->session.n_pending >= max_pending) {
             c->paused = true;
             stop_reading(c);
             break;
