@@ -48,10 +48,9 @@ static const char *reply_type_name(int type)
     }
 }
 
-/* Report a reply the command cannot produce: a server of another kind or
- * version. */
-static int
-unexpected(const struct output *o, const char *command, const redisReply *r)
+int output_unexpected(const struct output *o,
+                      const char *command,
+                      const redisReply *r)
 {
     fprintf(o->err, "error: unexpected reply to %s: %s", command,
             reply_type_name(r->type));
@@ -130,7 +129,7 @@ void output_json_string(FILE *f, const char *s, size_t len)
 int output_ping(const struct output *o, const char *key, const redisReply *r)
 {
     if (!is_type(r, REDIS_REPLY_STATUS) && !is_type(r, REDIS_REPLY_STRING)) {
-        return unexpected(o, "PING", r);
+        return output_unexpected(o, "PING", r);
     }
     if (o->format == OUTPUT_JSON) {
         fputc('{', o->out);
@@ -151,7 +150,7 @@ int output_leader(const struct output *o, const char *key, const redisReply *r)
     static const char *names[] = { "raft_address", "client_address", "zone" };
 
     if (!is_tuple(r, shape, 4)) {
-        return unexpected(o, "LEADER", r);
+        return output_unexpected(o, "LEADER", r);
     }
     if (o->format == OUTPUT_JSON) {
         fprintf(o->out, "{\"id\":%lld", r->element[0]->integer);
@@ -266,11 +265,11 @@ static void member_json(FILE *f, const redisReply *rec)
 int output_members(const struct output *o, const char *key, const redisReply *r)
 {
     if (!is_type(r, REDIS_REPLY_ARRAY)) {
-        return unexpected(o, "MEMBERS", r);
+        return output_unexpected(o, "MEMBERS", r);
     }
     for (size_t i = 0; i < r->elements; i++) {
         if (!is_record(r->element[i])) {
-            return unexpected(o, "MEMBERS", r);
+            return output_unexpected(o, "MEMBERS", r);
         }
     }
     if (o->format == OUTPUT_HUMAN) {
@@ -372,7 +371,7 @@ int output_info(const struct output *o, const char *key, const redisReply *r)
     struct info_json j = { o->out, 0, 0 };
 
     if (!is_type(r, REDIS_REPLY_STRING)) {
-        return unexpected(o, "INFO", r);
+        return output_unexpected(o, "INFO", r);
     }
     if (o->format == OUTPUT_HUMAN) {
         for_each_line(r->str, r->len, info_human_line, o->out);
@@ -390,7 +389,7 @@ int output_get(const struct output *o, const char *key, const redisReply *r)
         return not_found(o, key);
     }
     if (!is_type(r, REDIS_REPLY_STRING)) {
-        return unexpected(o, "GET", r);
+        return output_unexpected(o, "GET", r);
     }
     if (o->format == OUTPUT_JSON) {
         fputc('{', o->out);
@@ -410,7 +409,7 @@ int output_get(const struct output *o, const char *key, const redisReply *r)
 int output_set(const struct output *o, const char *key, const redisReply *r)
 {
     if (!is_type(r, REDIS_REPLY_STATUS) || !str_is(r, "OK")) {
-        return unexpected(o, "SET", r);
+        return output_unexpected(o, "SET", r);
     }
     if (o->format == OUTPUT_JSON) {
         fputc('{', o->out);
@@ -426,7 +425,7 @@ int output_set(const struct output *o, const char *key, const redisReply *r)
 int output_del(const struct output *o, const char *key, const redisReply *r)
 {
     if (!is_type(r, REDIS_REPLY_INTEGER)) {
-        return unexpected(o, "DEL", r);
+        return output_unexpected(o, "DEL", r);
     }
     if (o->format == OUTPUT_JSON) {
         fprintf(o->out, "{\"deleted\":%lld}\n", r->integer);
@@ -441,7 +440,7 @@ int output_cas(const struct output *o, const char *key, const redisReply *r)
     int replaced;
 
     if (!is_type(r, REDIS_REPLY_INTEGER) || r->integer < 0 || r->integer > 1) {
-        return unexpected(o, "CAS", r);
+        return output_unexpected(o, "CAS", r);
     }
     replaced = (r->integer == 1);
     if (o->format == OUTPUT_JSON) {
@@ -460,11 +459,11 @@ int output_cas(const struct output *o, const char *key, const redisReply *r)
 int output_keys(const struct output *o, const char *key, const redisReply *r)
 {
     if (!is_type(r, REDIS_REPLY_ARRAY)) {
-        return unexpected(o, "KEYS", r);
+        return output_unexpected(o, "KEYS", r);
     }
     for (size_t i = 0; i < r->elements; i++) {
         if (!is_type(r->element[i], REDIS_REPLY_STRING)) {
-            return unexpected(o, "KEYS", r);
+            return output_unexpected(o, "KEYS", r);
         }
     }
     if (o->format == OUTPUT_JSON) {
@@ -497,7 +496,7 @@ int output_rev(const struct output *o, const char *key, const redisReply *r)
         return not_found(o, key);
     }
     if (!is_tuple(r, shape, 4)) {
-        return unexpected(o, "GETREV", r);
+        return output_unexpected(o, "GETREV", r);
     }
     if (o->format == OUTPUT_JSON) {
         fputc('{', o->out);

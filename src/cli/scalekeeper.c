@@ -21,7 +21,9 @@
 
 #include <hiredis/hiredis.h>
 
+#include "cli/cli.h"
 #include "cli/endpoints.h"
+#include "cli/options.h"
 #include "cli/output.h"
 #include "lib/buf.h"
 #include "lib/mem.h"
@@ -33,12 +35,6 @@
 #define DEFAULT_ENDPOINTS  "127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003"
 #define DEFAULT_TIMEOUT_MS 5000
 #define MAX_TIMEOUT_MS     3600000L
-
-struct options {
-    const char *endpoints; /* comma-separated host:port list; borrowed */
-    enum output_format format;
-    long timeout_ms;
-};
 
 struct subcommand {
     const char *name;
@@ -102,6 +98,27 @@ static const struct subcommand subcommands[] = {
       .max_args = 1,
       .render = output_rev },
     { .name = "ping", .verb = "PING", .render = output_ping },
+    { .name = "lease grant",
+      .verb = "LEASE.GRANT",
+      .args = "<ttl-seconds>",
+      .min_args = 1,
+      .max_args = 1,
+      .is_write = 1,
+      .render = output_lease_grant },
+    { .name = "lease revoke",
+      .verb = "LEASE.REVOKE",
+      .args = "<id>",
+      .min_args = 1,
+      .max_args = 1,
+      .is_write = 1,
+      .render = output_lease_revoke },
+    { .name = "lease ttl",
+      .verb = "LEASE.TTL",
+      .args = "<id>",
+      .min_args = 1,
+      .max_args = 1,
+      .render = output_lease_ttl },
+    { .name = "lease list", .verb = "LEASE.LIST", .render = output_lease_list },
 };
 
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
@@ -137,6 +154,18 @@ static const char usage_text[] =
     "  keys [pattern]              keys matching a glob pattern (default *)\n"
     "  rev <key>                   value, create/mod revision and version\n"
     "  ping                        check that a node answers\n"
+    "  lease grant <ttl>           a new lease of <ttl> seconds; prints its id\n"
+    "  lease keepalive <id> [--once]  renew every TTL/3 until interrupted\n"
+    "  lease ttl <id>              granted and remaining TTL, attached keys\n"
+    "  lease list                  every lease id\n"
+    "  lease revoke <id>           end a lease, deleting its keys\n"
+    "  watch <prefix> [--from REV] print changes as they happen, until\n"
+    "                              interrupted (resumes on another node)\n"
+    "  elect <name> <value> [--ttl S]  campaign; print the fencing token once\n"
+    "                              elected; hold until interrupted, resign\n"
+    "  elect --listen <name>       print each change of leader\n"
+    "  txn [--if KEY=MODREV ...]   run the commands on stdin (one per line)\n"
+    "                              atomically, if each KEY is at MODREV\n"
     "A value argument given as - is read from standard input (binary safe).\n"
     "\n"
     "Options (before the command):\n"
@@ -156,13 +185,11 @@ static const char usage_text[] =
     "  1  the server replied with an error, or a write's outcome is unknown\n"
     "  2  usage error\n"
     "  3  no endpoint could be reached\n"
-    "  4  key not found (get, rev)\n";
-
-static int usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+    "  4  key not found (get, rev)\n"
+    "  5  txn: a condition failed or a watched key changed; nothing applied\n";
 
 /* Print a one-line usage complaint and return CLI_EXIT_USAGE. */
-static int usage_error(const char *fmt, ...)
+int cli_usage(const char *fmt, ...)
 {
     va_list ap;
 
@@ -184,7 +211,7 @@ static int parse_timeout(const char *s, long *timeout_ms)
     errno = 0;
     v = strtol(s, &end, 10);
     if (errno != 0 || end == s || *end != '\0' || v < 1 || v > MAX_TIMEOUT_MS) {
-        return usage_error("--timeout-ms: '%s' is not a number of "
+        return cli_usage("--timeout-ms: '%s' is not a number of "
                            "milliseconds (1-3600000)",
                            s);
     }
@@ -196,9 +223,9 @@ static int parse_timeout(const char *s, long *timeout_ms)
 static int bad_option(const char *arg)
 {
     if (optopt != 0 && optopt != '-' && strncmp(arg, "--", 2) != 0) {
-        return usage_error("unknown option '-%c'", optopt);
+        return cli_usage("unknown option '-%c'", optopt);
     }
-    return usage_error("unknown option or missing value: '%s'", arg);
+    return cli_usage("unknown option or missing value: '%s'", arg);
 }
 
 /* Fill @o from the options before the command. Returns 0 with *next the
@@ -254,14 +281,50 @@ static int parse_options(int argc, char **argv, struct options *o, int *next)
 
 /* --- Request ------------------------------------------------------------ */
 
-static const struct subcommand *subcommand_find(const char *name)
+/* The one-request command named by argv[0], or by argv[0] and argv[1]
+ * ("lease ttl"); *words says how many. */
+static const struct subcommand *
+subcommand_find(int argc, char **argv, int *words)
 {
+    char two[64];
+
+    if (argc >= 2) {
+        snprintf(two, sizeof two, "%s %s", argv[0], argv[1]);
+        for (size_t i = 0; i < N_SUBCOMMANDS; i++) {
+            if (strcmp(subcommands[i].name, two) == 0) {
+                *words = 2;
+                return &subcommands[i];
+            }
+        }
+    }
     for (size_t i = 0; i < N_SUBCOMMANDS; i++) {
-        if (strcmp(subcommands[i].name, name) == 0) {
+        if (strcmp(subcommands[i].name, argv[0]) == 0) {
+            *words = 1;
             return &subcommands[i];
         }
     }
     return NULL;
+}
+
+/* The commands that are more than one request: 0 if @argv names none. */
+static int run_session_command(const struct options *o,
+                               int argc,
+                               char **argv,
+                               int *rc)
+{
+    if (strcmp(argv[0], "watch") == 0) {
+        *rc = cli_watch(o, argc - 1, argv + 1);
+    } else if (strcmp(argv[0], "elect") == 0) {
+        *rc = cli_elect(o, argc - 1, argv + 1);
+    } else if (strcmp(argv[0], "txn") == 0) {
+        *rc = cli_txn(o, argc - 1, argv + 1);
+    } else if (argc >= 2 && strcmp(argv[0], "lease") == 0 &&
+               strcmp(argv[1], "keepalive") == 0) {
+        *rc = cli_lease_keepalive(o, argc - 2, argv + 2);
+    } else {
+        return 0;
+    }
+    return 1;
 }
 
 static int check_arity(const struct subcommand *sc, int nargs, char **args)
@@ -271,7 +334,7 @@ static int check_arity(const struct subcommand *sc, int nargs, char **args)
     }
     for (int i = 0; i < nargs; i++) {
         if (strncmp(args[i], "--", 2) == 0 && args[i][2] != '\0') {
-            return usage_error("options go before the command: '%s'", args[i]);
+            return cli_usage("options go before the command: '%s'", args[i]);
         }
     }
     fprintf(stderr, "scalekeeper: usage: scalekeeper [options] %s%s%s\n",
@@ -304,7 +367,7 @@ static int request_set_arg(struct request *req, int i, const char *arg)
         return 0;
     }
     if (req->stdin_value.base != NULL) {
-        return usage_error("%s: only one value can be read from stdin",
+        return cli_usage("%s: only one value can be read from stdin",
                            req->cmd->name);
     }
     if (read_stdin(&req->stdin_value) != 0) {
@@ -463,7 +526,7 @@ static int parse_endpoints(const char *spec, struct endpoint_list *eps)
     if (endpoints_parse(spec, eps, &errmsg) == 0) {
         return 0;
     }
-    rc = usage_error("%.*s", (int)errmsg.len, errmsg.base);
+    rc = cli_usage("%.*s", (int)errmsg.len, errmsg.base);
     buf_close(&errmsg);
     return rc;
 }
@@ -509,6 +572,7 @@ int main(int argc, char **argv)
     struct options o;
     struct request req;
     const struct subcommand *sc;
+    int words = 1;
     int next = 0;
     int rc = parse_options(argc, argv, &o, &next);
 
@@ -516,13 +580,16 @@ int main(int argc, char **argv)
         return rc < 0 ? finish_output(CLI_EXIT_OK) : rc;
     }
     if (next >= argc) {
-        return usage_error("no command given");
+        return cli_usage("no command given");
     }
-    sc = subcommand_find(argv[next]);
+    if (run_session_command(&o, argc - next, argv + next, &rc)) {
+        return finish_output(rc);
+    }
+    sc = subcommand_find(argc - next, argv + next, &words);
     if (sc == NULL) {
-        return usage_error("unknown command '%s'", argv[next]);
+        return cli_usage("unknown command '%s'", argv[next]);
     }
-    rc = request_init(&req, sc, argc - next - 1, argv + next + 1);
+    rc = request_init(&req, sc, argc - next - words, argv + next + words);
     if (rc != 0) {
         return rc;
     }

@@ -233,6 +233,88 @@ START_TEST(cas_human)
 
 END_TEST
 
+static int push_fn(const struct output *o, const char *key, const redisReply *r)
+{
+    (void)key;
+    return output_push(o, r);
+}
+
+static int reply_fn(const struct output *o, const char *key, const redisReply *r)
+{
+    (void)key;
+    output_reply(o, r);
+    return CLI_EXIT_OK;
+}
+
+START_TEST(lease_ttl_human_and_json)
+{
+    static const char wire[] =
+        "*12\r\n$2\r\nid\r\n:7\r\n$11\r\ngranted_ttl\r\n:30\r\n$3\r\nttl\r\n"
+        ":29\r\n$6\r\nttl_ms\r\n:29500\r\n$6\r\nn_keys\r\n:1\r\n$4\r\nkeys"
+        "\r\n*1\r\n$3\r\na\"b\r\n";
+    struct capture c;
+
+    ck_assert_int_eq(render(output_lease_ttl, OUTPUT_HUMAN, NULL, wire, &c),
+                     CLI_EXIT_OK);
+    ck_assert_str_eq(c.out_text, "id: 7\ngranted_ttl: 30\nttl: 29\nkeys: 1\n"
+                                 "  a\"b\n");
+    capture_free(&c);
+    ck_assert_int_eq(render(output_lease_ttl, OUTPUT_JSON, NULL, wire, &c),
+                     CLI_EXIT_OK);
+    ck_assert_str_eq(c.out_text,
+                     "{\"id\":7,\"granted_ttl\":30,\"ttl\":29,\"ttl_ms\":29500,"
+                     "\"n_keys\":1,\"keys\":[\"a\\\"b\"]}\n");
+    capture_free(&c);
+    ck_assert_int_eq(render(output_lease_ttl, OUTPUT_JSON, NULL, ":1\r\n", &c),
+                     CLI_EXIT_REPLY);
+    capture_free(&c);
+}
+
+END_TEST
+
+START_TEST(push_events_one_line_each)
+{
+    static const char put[] = "*6\r\n$3\r\nput\r\n$1\r\nk\r\n$1\r\nv\r\n:3\r\n"
+                              ":9\r\n$0\r\n\r\n";
+    static const char del[] = "*6\r\n$6\r\ndelete\r\n$1\r\nk\r\n$-1\r\n:3\r\n"
+                              ":10\r\n$0\r\n\r\n";
+    static const char leader[] = "*5\r\n$6\r\nleader\r\n$3\r\nctl\r\n$-1\r\n"
+                                 ":0\r\n:0\r\n";
+    struct capture c;
+
+    render(push_fn, OUTPUT_HUMAN, NULL, put, &c);
+    ck_assert_str_eq(c.out_text, "put    k = v  (revision 9)\n");
+    capture_free(&c);
+    render(push_fn, OUTPUT_JSON, NULL, del, &c);
+    ck_assert_str_eq(c.out_text,
+                     "{\"type\":\"delete\",\"key\":\"k\",\"value\":null,"
+                     "\"create_revision\":3,\"mod_revision\":10}\n");
+    capture_free(&c);
+    render(push_fn, OUTPUT_HUMAN, NULL, leader, &c);
+    ck_assert_str_eq(c.out_text, "ctl: no leader\n");
+    capture_free(&c);
+}
+
+END_TEST
+
+START_TEST(any_reply_as_json)
+{
+    static const char wire[] = "*5\r\n+OK\r\n:2\r\n$-1\r\n*1\r\n$1\r\nx\r\n"
+                               "-NOLEASE gone\r\n";
+    struct capture c;
+
+    render(reply_fn, OUTPUT_JSON, NULL, wire, &c);
+    ck_assert_str_eq(c.out_text,
+                     "[\"OK\",2,null,[\"x\"],{\"error\":\"NOLEASE gone\"}]\n");
+    capture_free(&c);
+    render(reply_fn, OUTPUT_HUMAN, NULL, wire, &c);
+    ck_assert_str_eq(c.out_text, "1) OK\n2) (integer) 2\n3) (nil)\n4) 1) "
+                                 "\"x\"\n5) (error) NOLEASE gone\n");
+    capture_free(&c);
+}
+
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("output");
@@ -252,6 +334,9 @@ int main(void)
     tcase_add_test(tc, members_table_and_json);
     tcase_add_test(tc, info_json_groups_sections);
     tcase_add_test(tc, cas_human);
+    tcase_add_test(tc, lease_ttl_human_and_json);
+    tcase_add_test(tc, push_events_one_line_each);
+    tcase_add_test(tc, any_reply_as_json);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
