@@ -154,6 +154,34 @@ START_TEST(defaults_are_documented_values)
     ck_assert_uint_eq(cfg.max_pending, 1024);
     ck_assert_uint_eq(cfg.max_keys_reply, 100000);
     ck_assert_uint_eq(cfg.max_batch_bytes, 4194304u);
+    ck_assert_uint_eq(cfg.lease_checkpoint_ms, 5000);
+    ck_assert_uint_eq(cfg.watch_history_bytes, 33554432u);
+    ck_assert_uint_eq(cfg.watch_progress_ms, 10000);
+    ck_assert_str_eq(cfg.notify_keyspace_events, "AKE");
+}
+
+END_TEST
+
+START_TEST(coordination_options_are_checked)
+{
+    ck_assert_int_eq(parse(REQUIRED, "--lease-checkpoint-ms", "100",
+                           "--watch-history-bytes", "1048576",
+                           "--watch-progress-ms", "600000",
+                           "--notify-keyspace-events", ""),
+                     CONFIG_OK);
+    ck_assert_uint_eq(cfg.lease_checkpoint_ms, 100);
+    ck_assert_uint_eq(cfg.watch_history_bytes, 1048576u);
+    ck_assert_uint_eq(cfg.watch_progress_ms, 600000);
+    ck_assert_str_eq(cfg.notify_keyspace_events, "");
+    ck_assert_int_eq(parse(REQUIRED, "--notify-keyspace-events", "KEq"),
+                     SK_EINVAL);
+    ck_assert_str_eq(errmsg, "option '--notify-keyspace-events' must be Redis "
+                             "notify-keyspace-events classes (K E g $ l s h z "
+                             "x e t m d n A), not 'KEq'");
+    ck_assert_int_eq(parse(REQUIRED, "--watch-history-bytes", "1048575"),
+                     SK_EINVAL);
+    ck_assert_int_eq(parse(REQUIRED, "--lease-checkpoint-ms", "99"),
+                     SK_EINVAL);
 }
 
 END_TEST
@@ -1012,6 +1040,7 @@ static Suite *config_suite(void)
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, defaults_are_documented_values);
+    tcase_add_test(tc, coordination_options_are_checked);
     tcase_add_test(tc, required_flags_alone_keep_defaults);
     tcase_add_test(tc, every_flag_sets_its_field);
     tcase_add_test(tc, equals_form_and_last_flag_wins);
