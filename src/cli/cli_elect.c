@@ -4,12 +4,11 @@
  * resign. The lease is what holds the leadership, so losing it (a stopped
  * process, a partition) ends it: the command then says so and exits 1.
  * elect --listen <name> prints each change of leader instead. */
-#include "cli/cli.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "cli/stream.h"
 
 #define DEFAULT_TTL_S 10
@@ -72,8 +71,8 @@ static int campaign(struct elect *e)
                 stream_sleep(period);
                 continue;
             }
-            redisAppendCommand(c, "ELECTION.CAMPAIGN %s %s LEASE %lld",
-                               e->name, e->value, e->lease);
+            redisAppendCommand(c, "ELECTION.CAMPAIGN %s %s LEASE %lld", e->name,
+                               e->value, e->lease);
         }
         n = stream_reply(c, period, &r);
         if (n < 0) {
@@ -127,9 +126,9 @@ static int grant(struct elect *e)
     r = redisCommand(e->ka, "LEASE.GRANT %lld", e->ttl_s);
     if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
         fprintf(stderr, "error: LEASE.GRANT: %s\n",
-                r == NULL               ? e->ka->errstr
+                r == NULL                      ? e->ka->errstr
                 : r->type == REDIS_REPLY_ERROR ? r->str
-                                        : "unexpected reply");
+                                               : "unexpected reply");
         if (r != NULL) {
             freeReplyObject(r);
         }
@@ -143,8 +142,8 @@ static int grant(struct elect *e)
 static void print_elected(const struct elect *e)
 {
     if (e->o->format == OUTPUT_JSON) {
-        printf("{\"election\":\"%s\",\"token\":%lld,\"lease\":%lld}\n",
-               e->name, e->token, e->lease);
+        printf("{\"election\":\"%s\",\"token\":%lld,\"lease\":%lld}\n", e->name,
+               e->token, e->lease);
     } else {
         printf("elected %s: token %lld (lease %lld)\n", e->name, e->token,
                e->lease);

@@ -1,12 +1,11 @@
 /* scalekeeper lease keepalive <id> [--once]: renew a lease every third of
  * its TTL until interrupted (or once). A keepalive is safe to repeat, so a
  * failed one moves on to the next endpoint and tries again. */
-#include "cli/cli.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "cli/stream.h"
 
 /* Whether a keepalive that got @r may simply be sent again. */
@@ -16,7 +15,8 @@ static bool retryable(const redisReply *r)
            stream_is_error(r, "UNCERTAIN") || stream_is_error(r, "NOTLEADER");
 }
 
-static void print_renewal(const struct options *o, const char *id, long long ttl)
+static void
+print_renewal(const struct options *o, const char *id, long long ttl)
 {
     if (o->format == OUTPUT_JSON) {
         printf("{\"id\":%s,\"ttl\":%lld}\n", id, ttl);

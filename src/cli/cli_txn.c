@@ -6,13 +6,12 @@
  * Exit status 5 when a condition does not hold; nothing is applied then.
  * The transaction is a write: sent once; if its outcome is unknown, the CLI
  * says so. */
-#include "cli/cli.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "cli/stream.h"
 #include "lib/buf.h"
 #include "lib/mem.h"
@@ -44,7 +43,8 @@ static int parse_conditions(int argc, char **argv, struct txn_input *in)
                              "< commands");
         }
         in->conds[in->n_conds].mod_rev = strtoll(eq + 1, &end, 10);
-        if (*end != '\0' || eq[1] == '\0' || in->conds[in->n_conds].mod_rev < 0) {
+        if (*end != '\0' || eq[1] == '\0' ||
+            in->conds[in->n_conds].mod_rev < 0) {
             return cli_usage("txn: '%s' needs a revision >= 0 after '='",
                              argv[i + 1]);
         }
@@ -82,7 +82,8 @@ static int read_input(struct txn_input *in)
 }
 
 /* Send one command, given as slices, and return its reply (NULL: lost). */
-static redisReply *command_argv(redisContext *c, size_t argc, const struct slice *argv)
+static redisReply *
+command_argv(redisContext *c, size_t argc, const struct slice *argv)
 {
     const char *args[TXN_MAX_ARGS];
     size_t lens[TXN_MAX_ARGS];

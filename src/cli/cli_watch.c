@@ -3,12 +3,11 @@
  * interrupted. A broken connection moves to the next endpoint; a watch
  * resumes FROM the revision after the last one it printed (or the last
  * progress), so no change is missed or printed twice. */
-#include "cli/cli.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "cli/stream.h"
 #include "lib/mem.h"
 
@@ -52,7 +51,8 @@ static void advance(struct feed_state *st, const redisReply *r)
 
 /* Read and print messages until a signal (0), a broken connection (-1) or
  * a terminal error (an exit code). */
-static int follow(const struct options *o, redisContext *c, struct feed_state *st)
+static int
+follow(const struct options *o, redisContext *c, struct feed_state *st)
 {
     struct output out = { stdout, stderr, o->format };
 
@@ -121,8 +121,9 @@ static int run_feed(const struct options *o, struct feed_state *st)
         }
         rc = 0;
         if (!stream_stopped) {
-            fprintf(stderr, "note: connection to %s lost; resuming%s on the "
-                            "next endpoint\n",
+            fprintf(stderr,
+                    "note: connection to %s lost; resuming%s on the "
+                    "next endpoint\n",
                     s.where, st->from > 0 ? " from the next revision" : "");
         }
     }

@@ -1,8 +1,8 @@
 /* CLI output for the coordination commands: leases, push streams (KEYWATCH
  * events, progress, election leaders) and any reply of a transaction. */
-#include "cli/output.h"
-
 #include <string.h>
+
+#include "cli/output.h"
 
 static int is_int(const redisReply *r)
 {
@@ -58,8 +58,7 @@ int output_lease_ttl(const struct output *o,
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 12 ||
         !is_int(r->element[1]) || !is_int(r->element[3]) ||
         !is_int(r->element[5]) || !is_int(r->element[7]) ||
-        !is_int(r->element[9]) ||
-        r->element[11]->type != REDIS_REPLY_ARRAY) {
+        !is_int(r->element[9]) || r->element[11]->type != REDIS_REPLY_ARRAY) {
         return output_unexpected(o, "LEASE.TTL", r);
     }
     keys = r->element[11];
@@ -104,8 +103,7 @@ int output_lease_list(const struct output *o,
             return output_unexpected(o, "LEASE.LIST", r);
         }
         if (o->format == OUTPUT_JSON) {
-            fprintf(o->out, "%s%lld", i > 0 ? "," : "",
-                    r->element[i]->integer);
+            fprintf(o->out, "%s%lld", i > 0 ? "," : "", r->element[i]->integer);
         } else {
             fprintf(o->out, "%lld\n", r->element[i]->integer);
         }

@@ -154,7 +154,8 @@ static const char usage_text[] =
     "  keys [pattern]              keys matching a glob pattern (default *)\n"
     "  rev <key>                   value, create/mod revision and version\n"
     "  ping                        check that a node answers\n"
-    "  lease grant <ttl>           a new lease of <ttl> seconds; prints its id\n"
+    "  lease grant <ttl>           a new lease of <ttl> seconds; prints its "
+    "id\n"
     "  lease keepalive <id> [--once]  renew every TTL/3 until interrupted\n"
     "  lease ttl <id>              granted and remaining TTL, attached keys\n"
     "  lease list                  every lease id\n"
@@ -212,8 +213,8 @@ static int parse_timeout(const char *s, long *timeout_ms)
     v = strtol(s, &end, 10);
     if (errno != 0 || end == s || *end != '\0' || v < 1 || v > MAX_TIMEOUT_MS) {
         return cli_usage("--timeout-ms: '%s' is not a number of "
-                           "milliseconds (1-3600000)",
-                           s);
+                         "milliseconds (1-3600000)",
+                         s);
     }
     *timeout_ms = v;
     return 0;
@@ -307,10 +308,8 @@ subcommand_find(int argc, char **argv, int *words)
 }
 
 /* The commands that are more than one request: 0 if @argv names none. */
-static int run_session_command(const struct options *o,
-                               int argc,
-                               char **argv,
-                               int *rc)
+static int
+run_session_command(const struct options *o, int argc, char **argv, int *rc)
 {
     if (strcmp(argv[0], "watch") == 0) {
         *rc = cli_watch(o, argc - 1, argv + 1);
@@ -368,7 +367,7 @@ static int request_set_arg(struct request *req, int i, const char *arg)
     }
     if (req->stdin_value.base != NULL) {
         return cli_usage("%s: only one value can be read from stdin",
-                           req->cmd->name);
+                         req->cmd->name);
     }
     if (read_stdin(&req->stdin_value) != 0) {
         fprintf(stderr, "error: reading stdin: %s\n", strerror(errno));

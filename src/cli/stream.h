@@ -17,8 +17,8 @@
 struct stream {
     const struct options *o;
     struct endpoint_list eps;
-    size_t next;          /* the endpoint to try next */
-    const char *where;    /* the endpoint of the last connection */
+    size_t next;       /* the endpoint to try next */
+    const char *where; /* the endpoint of the last connection */
     bool ever_connected;
 };
 

@@ -117,8 +117,10 @@ static const struct {
     const char *name;
     section_fn fn;
 } sections[] = {
-    { "server", section_server },           { "raft", section_raft },
-    { "clients", section_clients },         { "store", section_store },
+    { "server", section_server },
+    { "raft", section_raft },
+    { "clients", section_clients },
+    { "store", section_store },
     { "persistence", section_persistence },
     { "coordination", section_coordination },
 };

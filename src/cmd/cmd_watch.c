@@ -53,8 +53,7 @@ void cmd_keywatch(struct call *c)
     }
     if (c->argc == 4 && slice_eq_nocase(c->argv[2], "from")) {
         if (!slice_to_u64(c->argv[3], &from) || from == 0) {
-            reply_error(&c->p->reply, "ERR",
-                        "FROM needs a revision >= 1");
+            reply_error(&c->p->reply, "ERR", "FROM needs a revision >= 1");
             return;
         }
         if (from <= now_rev && !history_seek(h, from, &cursor)) {

@@ -4,9 +4,9 @@
 
 #include <string.h>
 
-#include "lib/notify_flags.h"
 #include "lib/glob.h"
 #include "lib/mem.h"
+#include "lib/notify_flags.h"
 #include "node/node.h"
 #include "resp/reply.h"
 
@@ -15,7 +15,8 @@
 
 static void wake(struct feed_consumer *c)
 {
-    struct subs *s = (struct subs *)((char *)c - offsetof(struct subs, consumer));
+    struct subs *s =
+        (struct subs *)((char *)c - offsetof(struct subs, consumer));
 
     if (s->wake_cb != NULL) {
         s->wake_cb(s);
@@ -238,8 +239,10 @@ static void emit_keyspace(const struct sub *x,
     buf_close(&channel);
 }
 
-static void
-emit(struct subs *s, struct sub *x, const struct history_event *e, struct buf *out)
+static void emit(struct subs *s,
+                 struct sub *x,
+                 const struct history_event *e,
+                 struct buf *out)
 {
     size_t before = out->len;
 

@@ -119,8 +119,8 @@ static const struct config_opt options[] = {
       "entry closes once it reaches this size",
       NULL, NULL },
 
-    { "lease-checkpoint-ms", CONFIG_OPT_UINT, FIELD(lease_checkpoint_ms),
-      100, TIMEOUT_MS_MAX, "MS",
+    { "lease-checkpoint-ms", CONFIG_OPT_UINT, FIELD(lease_checkpoint_ms), 100,
+      TIMEOUT_MS_MAX, "MS",
       "how often the leader logs the remaining TTL of leases nobody renews, "
       "so that a new leader does not grant them a full TTL again",
       NULL, "Leases and watches:" },

@@ -12,8 +12,8 @@
 
 #include "daemon/config.h"
 #include "lib/log.h"
-#include "lib/notify_flags.h"
 #include "lib/mem.h"
+#include "lib/notify_flags.h"
 
 #define ZONE_MAX_LEN     63
 #define ADDRESS_HOST_MAX 64 /* enough for any IPv6 literal */

@@ -110,7 +110,8 @@ static void withdraw(struct fsm *f, const struct slice *a, struct buf *reply)
 static void
 fence(struct fsm *f, size_t argc, const struct slice *a, struct buf *reply)
 {
-    const struct election *el = election_get(&f->elections, a[0].base, a[0].len);
+    const struct election *el =
+        election_get(&f->elections, a[0].base, a[0].len);
     uint64_t token;
     uint64_t rev;
 

@@ -7,7 +7,8 @@
 #include "fsm/ops.h"
 #include "resp/reply.h"
 
-static void report(struct fsm *f, enum fsm_lease_change c, const struct lease *l)
+static void
+report(struct fsm *f, enum fsm_lease_change c, const struct lease *l)
 {
     if (f->observer != NULL && f->observer->lease_changed != NULL) {
         f->observer->lease_changed(f->observer->data, c, l);

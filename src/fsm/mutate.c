@@ -13,8 +13,10 @@ static void report_key(struct fsm *f, const struct fsm_key_event *e)
     }
 }
 
-static void
-report_election(struct fsm *f, const struct election *el, bool leader, uint64_t rev)
+static void report_election(struct fsm *f,
+                            const struct election *el,
+                            bool leader,
+                            uint64_t rev)
 {
     if (f->observer != NULL && f->observer->election_changed != NULL) {
         f->observer->election_changed(f->observer->data, el, leader, rev);

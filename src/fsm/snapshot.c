@@ -146,8 +146,8 @@ static int decode_leases(struct reader *r, struct fsm *next)
         uint64_t id = reader_u64(r);
         uint64_t ttl = reader_u64(r);
         uint64_t ckpt = reader_u64(r);
-        if (r->failed || id <= prev || id >= next->leases.next_id ||
-            ttl == 0 || ttl > LEASE_TTL_MAX_S || ckpt >= ttl * 1000) {
+        if (r->failed || id <= prev || id >= next->leases.next_id || ttl == 0 ||
+            ttl > LEASE_TTL_MAX_S || ckpt >= ttl * 1000) {
             return SK_ECORRUPT;
         }
         lease_load(&next->leases, id, ttl, ckpt);
@@ -209,8 +209,8 @@ static int decode_candidates(struct reader *r,
 
         reader_bytes(r, &value, &value_len);
         rev = reader_u64(r);
-        if (r->failed || lease_get(&next->leases, lease) == NULL ||
-            rev == 0 || rev > next->revision ||
+        if (r->failed || lease_get(&next->leases, lease) == NULL || rev == 0 ||
+            rev > next->revision ||
             (c > 0 && rev <= el->cands[c - 1].campaign_rev) ||
             election_find(el, lease) >= 0) {
             return SK_ECORRUPT;

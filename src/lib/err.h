@@ -21,7 +21,7 @@
     X(ERETRY, 11, "TRYAGAIN",                                                \
       "leadership changed before the request was served; not applied, safe " \
       "to retry")                                                            \
-    X(ESHUTDOWN, 12, "ERR", "node shutting down")                           \
+    X(ESHUTDOWN, 12, "ERR", "node shutting down")                            \
     X(ENOLEASE, 13, "NOLEASE", "lease not found (expired or revoked)")
 
 enum sk_err {

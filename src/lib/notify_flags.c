@@ -5,10 +5,10 @@ static const struct {
     char letter;
     unsigned flag;
 } letters[] = {
-    { 'g', NOTIFY_GENERIC }, { '$', NOTIFY_STRING },   { 'l', NOTIFY_LIST },
-    { 's', NOTIFY_SET },     { 'h', NOTIFY_HASH },     { 'z', NOTIFY_ZSET },
-    { 'x', NOTIFY_EXPIRED }, { 'e', NOTIFY_EVICTED },  { 't', NOTIFY_STREAM },
-    { 'm', NOTIFY_KEY_MISS }, { 'd', NOTIFY_MODULE },  { 'n', NOTIFY_NEW },
+    { 'g', NOTIFY_GENERIC },  { '$', NOTIFY_STRING },   { 'l', NOTIFY_LIST },
+    { 's', NOTIFY_SET },      { 'h', NOTIFY_HASH },     { 'z', NOTIFY_ZSET },
+    { 'x', NOTIFY_EXPIRED },  { 'e', NOTIFY_EVICTED },  { 't', NOTIFY_STREAM },
+    { 'm', NOTIFY_KEY_MISS }, { 'd', NOTIFY_MODULE },   { 'n', NOTIFY_NEW },
     { 'K', NOTIFY_KEYSPACE }, { 'E', NOTIFY_KEYEVENT },
 };
 

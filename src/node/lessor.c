@@ -183,8 +183,7 @@ uint64_t lessor_remaining_ms(struct lessor *l, const struct lease *lease)
     const struct lessor_clock *c;
     uint64_t now;
 
-    if (!activate(l) ||
-        (c = u64map_get(&l->clocks, lease->id)) == NULL) {
+    if (!activate(l) || (c = u64map_get(&l->clocks, lease->id)) == NULL) {
         return durable_ms(lease);
     }
     now = node_now_ms(l->node);
@@ -241,11 +240,21 @@ static void add_number(struct buf *text, size_t *offsets, size_t i, uint64_t v)
     buf_printf(text, "%llu", (unsigned long long)v);
 }
 
-/* Propose the expiry of every clock that ran out. */
+static struct lessor_proposal *proposal_new(struct lessor *l, bool checkpoint)
+{
+    struct lessor_proposal *x = mem_calloc(1, sizeof *x);
+
+    x->l = l;
+    x->is_checkpoint = checkpoint;
+    return x;
+}
+
+/* Propose the expiry of every clock that ran out, in commands of at most
+ * LESSOR_MAX_PER_COMMAND leases. */
 static void expire_due(struct lessor *l, uint64_t now)
 {
     size_t offsets[LESSOR_MAX_PER_COMMAND];
-    struct lessor_proposal *x = NULL;
+    struct lessor_proposal *x = proposal_new(l, false);
     struct buf text;
     const struct u64map_slot *s;
     size_t pos = 0;
@@ -256,10 +265,6 @@ static void expire_due(struct lessor *l, uint64_t now)
         if (c->expiring || now < c->expiry_ms) {
             continue;
         }
-        if (x == NULL) {
-            x = mem_calloc(1, sizeof *x);
-            x->l = l;
-        }
         c->expiring = true;
         add_number(&text, offsets, x->n, s->key);
         x->ids[x->n++] = s->key;
@@ -267,29 +272,32 @@ static void expire_due(struct lessor *l, uint64_t now)
         if (x->n == LESSOR_MAX_PER_COMMAND) {
             propose(l, ENTRY_OP_LEASE_EXPIRE, x, &text, offsets, x->n);
             buf_reset(&text);
-            x = NULL;
+            x = proposal_new(l, false);
         }
     }
-    if (x != NULL) {
+    if (x->n > 0) {
         propose(l, ENTRY_OP_LEASE_EXPIRE, x, &text, offsets, x->n);
+    } else {
+        mem_free(x);
     }
     buf_close(&text);
 }
 
 /* Checkpoint the leases nobody renewed for max(interval, TTL / 2) whose
- * remaining TTL is well below what the log holds. */
+ * remaining TTL is well below what the log holds (one command, at most
+ * LESSOR_MAX_PER_COMMAND leases; the rest wait for the next interval). */
 static void checkpoint_idle(struct lessor *l, uint64_t now)
 {
     uint64_t interval = l->node->cfg->lease_checkpoint_ms;
     size_t offsets[2 * LESSOR_MAX_PER_COMMAND];
-    struct lessor_proposal *x = NULL;
+    struct lessor_proposal *x = proposal_new(l, true);
     struct buf text;
     const struct u64map_slot *s;
     size_t pos = 0;
 
     buf_init(&text);
-    while ((s = u64map_next(&l->clocks, &pos)) != NULL &&
-           (x == NULL || x->n < LESSOR_MAX_PER_COMMAND)) {
+    while (x->n < LESSOR_MAX_PER_COMMAND &&
+           (s = u64map_next(&l->clocks, &pos)) != NULL) {
         const struct lessor_clock *c = s->value;
         const struct lease *lease = lease_get(&l->node->fsm.leases, s->key);
         uint64_t idle_ms;
@@ -304,19 +312,16 @@ static void checkpoint_idle(struct lessor *l, uint64_t now)
             remaining + interval >= durable_ms(lease)) {
             continue;
         }
-        if (x == NULL) {
-            x = mem_calloc(1, sizeof *x);
-            x->l = l;
-            x->is_checkpoint = true;
-        }
         add_number(&text, offsets, 2 * x->n, s->key);
         add_number(&text, offsets, 2 * x->n + 1, remaining);
         x->ids[x->n++] = s->key;
     }
-    if (x != NULL) {
+    if (x->n > 0) {
         l->checkpoint_inflight = true;
         l->stats.checkpoints++;
         propose(l, ENTRY_OP_LEASE_CHECKPOINT, x, &text, offsets, 2 * x->n);
+    } else {
+        mem_free(x);
     }
     buf_close(&text);
 }

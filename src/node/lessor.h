@@ -30,10 +30,10 @@
 struct node;
 
 struct lessor_stats {
-    uint64_t keepalives;   /* renewals acknowledged as leader */
-    uint64_t expired;      /* leases this node expired as leader */
-    uint64_t checkpoints;  /* checkpoint commands proposed */
-    uint64_t activations;  /* times this node took over the clocks */
+    uint64_t keepalives;  /* renewals acknowledged as leader */
+    uint64_t expired;     /* leases this node expired as leader */
+    uint64_t checkpoints; /* checkpoint commands proposed */
+    uint64_t activations; /* times this node took over the clocks */
 };
 
 struct lessor {

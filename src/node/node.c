@@ -101,9 +101,8 @@ static void observe_election(void *data,
     feed_election_changed(&n->feed, el, leader_changed, rev);
 }
 
-static void observe_lease(void *data,
-                          enum fsm_lease_change change,
-                          const struct lease *l)
+static void
+observe_lease(void *data, enum fsm_lease_change change, const struct lease *l)
 {
     struct node *n = data;
 

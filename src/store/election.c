@@ -44,8 +44,10 @@ void election_table_close(struct election_table *t)
 }
 
 /* The index of @name, or where it would go; *found says which. */
-static size_t
-locate(const struct election_table *t, const char *name, size_t len, bool *found)
+static size_t locate(const struct election_table *t,
+                     const char *name,
+                     size_t len,
+                     bool *found)
 {
     size_t lo = 0;
     size_t hi = t->n;

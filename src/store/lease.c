@@ -26,10 +26,8 @@ struct lease *lease_get(const struct lease_table *t, uint64_t id)
     return id != 0 ? u64map_get(&t->by_id, id) : NULL;
 }
 
-struct lease *lease_load(struct lease_table *t,
-                         uint64_t id,
-                         uint64_t ttl_s,
-                         uint64_t ckpt_ms)
+struct lease *
+lease_load(struct lease_table *t, uint64_t id, uint64_t ttl_s, uint64_t ckpt_ms)
 {
     struct lease *l = mem_alloc(sizeof *l);
 
@@ -62,8 +60,8 @@ size_t lease_count(const struct lease_table *t)
 
 uint64_t *lease_sorted_ids(const struct lease_table *t)
 {
-    uint64_t *ids = mem_calloc(t->by_id.count ? t->by_id.count : 1,
-                               sizeof *ids);
+    uint64_t *ids =
+        mem_calloc(t->by_id.count ? t->by_id.count : 1, sizeof *ids);
 
     u64map_sorted_keys(&t->by_id, ids);
     return ids;

@@ -87,8 +87,7 @@ static void campaigner_main(int port, const char *name, FILE *out)
     }
     lease = r->integer;
     freeReplyObject(r);
-    redisAppendCommand(ctx, "ELECTION.CAMPAIGN ctl %s LEASE %lld", name,
-                       lease);
+    redisAppendCommand(ctx, "ELECTION.CAMPAIGN ctl %s LEASE %lld", name, lease);
     while (token == 0) {
         struct pollfd pfd = { .fd = ctx->fd, .events = POLLIN };
         int done = 0;
@@ -117,7 +116,7 @@ static void campaigner_main(int port, const char *name, FILE *out)
             _exit(7);
         }
         fprintf(out, "write %s\n",
-                r->type == REDIS_REPLY_STATUS ? "ok"
+                r->type == REDIS_REPLY_STATUS       ? "ok"
                 : strncmp(r->str, "FENCED", 6) == 0 ? "fenced"
                                                     : r->str);
         freeReplyObject(r);
@@ -126,7 +125,8 @@ static void campaigner_main(int port, const char *name, FILE *out)
     }
 }
 
-static void campaigner_start(struct campaigner *c, unsigned node, const char *name)
+static void
+campaigner_start(struct campaigner *c, unsigned node, const char *name)
 {
     int fds[2];
     int port = cluster_node(&cl, node)->client_port;
@@ -155,7 +155,8 @@ static void campaigner_stop(struct campaigner *c)
 }
 
 /* The next report line of @c within @ms, or NULL. */
-static const char *next_report(struct campaigner *c, int ms, char *line, size_t size)
+static const char *
+next_report(struct campaigner *c, int ms, char *line, size_t size)
 {
     struct pollfd pfd = { .fd = fileno(c->reports), .events = POLLIN };
 
@@ -193,8 +194,8 @@ START_TEST(a_stopped_holder_loses_and_its_fenced_writes_are_refused)
     long long token_b;
 
     campaigner_start(&a, leader, "a");
-    token_a = strtoll(await_report(&a, "token ", line, sizeof line) + 6, NULL,
-                      10);
+    token_a =
+        strtoll(await_report(&a, "token ", line, sizeof line) + 6, NULL, 10);
     await_report(&a, "write ok", line, sizeof line);
     campaigner_start(&b, f, "b");
     /* b campaigns and waits; give its campaign time to be queued. */
@@ -202,15 +203,16 @@ START_TEST(a_stopped_holder_loses_and_its_fenced_writes_are_refused)
                    "b reported '%s' while a leads", line);
 
     kill(a.pid, SIGSTOP);
-    token_b = strtoll(await_report(&b, "token ", line, sizeof line) + 6, NULL,
-                      10);
+    token_b =
+        strtoll(await_report(&b, "token ", line, sizeof line) + 6, NULL, 10);
     CLUSTER_ASSERT(&cl, token_b > token_a, "token %lld after %lld", token_b,
                    token_a);
     await_report(&b, "write ok", line, sizeof line);
     r = expect_reply(&cl, ctx, "ELECTION.LEADER ctl");
-    CLUSTER_ASSERT(&cl, r->type == REDIS_REPLY_ARRAY &&
-                            strcmp(expect_elem_str(r, 3), "b") == 0 &&
-                            expect_elem_int(r, 5) == token_b,
+    CLUSTER_ASSERT(&cl,
+                   r->type == REDIS_REPLY_ARRAY &&
+                       strcmp(expect_elem_str(r, 3), "b") == 0 &&
+                       expect_elem_int(r, 5) == token_b,
                    "ELECTION.LEADER: %s token %lld", expect_elem_str(r, 3),
                    expect_elem_int(r, 5));
     freeReplyObject(r);
@@ -259,19 +261,20 @@ START_TEST(observers_see_every_change_of_leader)
                    "observe reply");
     freeReplyObject(r);
     r = expect_push_kind(&cl, o, "leader", 5);
-    CLUSTER_ASSERT(&cl, r->element[2]->type == REDIS_REPLY_NIL &&
-                            expect_elem_int(r, 3) == 0,
+    CLUSTER_ASSERT(&cl,
+                   r->element[2]->type == REDIS_REPLY_NIL &&
+                       expect_elem_int(r, 3) == 0,
                    "nobody leads yet");
     freeReplyObject(r);
 
     t1 = expect_int(&cl, ctx, "ELECTION.CAMPAIGN ob one LEASE %lld", l1);
     CLUSTER_ASSERT(&cl, t1 > 0, "token %lld", t1);
-    t2 = expect_int(&cl, ctx, "ELECTION.CAMPAIGN ob two LEASE %lld NOWAIT",
-                    l2);
+    t2 = expect_int(&cl, ctx, "ELECTION.CAMPAIGN ob two LEASE %lld NOWAIT", l2);
     CLUSTER_ASSERT(&cl, t2 == 0, "second candidate leads with %lld", t2);
     r = expect_push_kind(&cl, o, "leader", 5);
-    CLUSTER_ASSERT(&cl, strcmp(expect_elem_str(r, 2), "one") == 0 &&
-                            expect_elem_int(r, 3) == t1,
+    CLUSTER_ASSERT(&cl,
+                   strcmp(expect_elem_str(r, 2), "one") == 0 &&
+                       expect_elem_int(r, 3) == t1,
                    "leader one");
     freeReplyObject(r);
     t2 = expect_int(&cl, ctx, "ELECTION.RESIGN ob %lld", t1);
@@ -344,7 +347,8 @@ static Suite *election_suite(void)
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, a_stopped_holder_loses_and_its_fenced_writes_are_refused);
+    tcase_add_test(tc,
+                   a_stopped_holder_loses_and_its_fenced_writes_are_refused);
     tcase_add_test(tc, observers_see_every_change_of_leader);
     tcase_add_test(tc, closing_a_blocked_campaign_withdraws_it);
     suite_add_tcase(s, tc);

@@ -74,8 +74,9 @@ START_TEST(grant_attach_keepalive_ttl_list_revoke)
     freeReplyObject(r);
 
     r = expect_reply(&cl, ctx, "LEASE.LIST");
-    CLUSTER_ASSERT(&cl, r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
-                            r->element[0]->integer == id,
+    CLUSTER_ASSERT(&cl,
+                   r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+                       r->element[0]->integer == id,
                    "LEASE.LIST: %zu elements", r->elements);
     freeReplyObject(r);
 
@@ -124,8 +125,8 @@ START_TEST(expired_lease_takes_its_keys_in_one_revision)
     for (int i = 0; i < 4; i++) {
         expect_status(&cl, ctx, "OK", "SET short/%d v LEASE %lld", i, id);
     }
-    CLUSTER_ASSERT(&cl, cluster_info_u64(&cl, leader, "store", "revision",
-                                         &before),
+    CLUSTER_ASSERT(&cl,
+                   cluster_info_u64(&cl, leader, "store", "revision", &before),
                    "INFO");
     CLUSTER_ASSERT(&cl, wait_until(key_absent, &a, cluster_scale_ms(5000)),
                    "keys of an expired lease still there");
@@ -134,14 +135,15 @@ START_TEST(expired_lease_takes_its_keys_in_one_revision)
         snprintf(key, sizeof key, "short/%d", i);
         expect_value(&cl, ctx, key, NULL);
     }
-    CLUSTER_ASSERT(&cl, cluster_info_u64(&cl, leader, "store", "revision",
-                                         &after),
+    CLUSTER_ASSERT(&cl,
+                   cluster_info_u64(&cl, leader, "store", "revision", &after),
                    "INFO");
     CLUSTER_ASSERT(&cl, after == before + 1, "revision %llu -> %llu",
                    (unsigned long long)before, (unsigned long long)after);
-    CLUSTER_ASSERT(&cl, cluster_info_u64(&cl, leader, "coordination",
-                                         "lease_expiries", &expiries) &&
-                            expiries == 1,
+    CLUSTER_ASSERT(&cl,
+                   cluster_info_u64(&cl, leader, "coordination",
+                                    "lease_expiries", &expiries) &&
+                       expiries == 1,
                    "lease_expiries %llu", (unsigned long long)expiries);
     expect_error_prefix(&cl, ctx, "NOLEASE", "LEASE.KEEPALIVE %lld", id);
     redisFree(ctx);
@@ -151,8 +153,8 @@ END_TEST
 
 /* Keepalives every @period_ms through @ctx for @ms: each must renew (or
  * fail retryably while leadership moves), and @key must stay. */
-static void keep_alive(redisContext *ctx, long long id, const char *key,
-                       int ms, int period_ms)
+static void keep_alive(
+    redisContext *ctx, long long id, const char *key, int ms, int period_ms)
 {
     int64_t end = wait_now_ms() + ms;
 

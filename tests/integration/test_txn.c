@@ -402,9 +402,9 @@ START_TEST(pipelined_watch_multi_exec)
     }
     for (unsigned i = 0; i < 8; i++) {
         read_replies(c, r, 4);
-        CLUSTER_ASSERT(&cl,
-                       r[3]->type == REDIS_REPLY_ARRAY && r[3]->elements == 1,
-                       "EXEC %u: type %d '%s'", i, r[3]->type, expect_text(r[3]));
+        CLUSTER_ASSERT(
+            &cl, r[3]->type == REDIS_REPLY_ARRAY && r[3]->elements == 1,
+            "EXEC %u: type %d '%s'", i, r[3]->type, expect_text(r[3]));
         free_replies(r, 4);
     }
     expect_value(&cl, c, "p", "t7");
@@ -433,7 +433,8 @@ START_TEST(refused_command_aborts_exec)
 
     expect_status(&cl, c, "OK", "MULTI");
     expect_status(&cl, c, "QUEUED", "SET a 1");
-    expect_error(&cl, c, "ERR wrong number of arguments for 'set' command", "SET b");
+    expect_error(&cl, c, "ERR wrong number of arguments for 'set' command",
+                 "SET b");
     expect_error(&cl, c, EXECABORT, "EXEC");
 
     expect_status(&cl, c, "OK", "MULTI");

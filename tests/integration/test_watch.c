@@ -38,10 +38,8 @@ static void setup(void)
 }
 
 /* 1 MiB of history and progress every 200 ms. */
-static const char *const small_history[] = { "--watch-history-bytes",
-                                             "1048576",
-                                             "--watch-progress-ms",
-                                             "200",
+static const char *const small_history[] = { "--watch-history-bytes", "1048576",
+                                             "--watch-progress-ms", "200",
                                              NULL };
 
 static void setup_small(void)
@@ -73,9 +71,9 @@ static void wait_applied(unsigned id, unsigned other)
 {
     struct applied a = { id, 0 };
 
-    CLUSTER_ASSERT(&cl, cluster_info_u64(&cl, other, "store", "revision",
-                                         &a.revision),
-                   "INFO");
+    CLUSTER_ASSERT(
+        &cl, cluster_info_u64(&cl, other, "store", "revision", &a.revision),
+        "INFO");
     CLUSTER_ASSERT(&cl, wait_until(has_applied, &a, cluster_scale_ms(5000)),
                    "node %u did not catch up", id);
 }
@@ -91,8 +89,9 @@ static redisContext *watch(unsigned id, const char *prefix, long long from)
     } else {
         r = expect_reply(&cl, ctx, "KEYWATCH %s", prefix);
     }
-    CLUSTER_ASSERT(&cl, r->type == REDIS_REPLY_ARRAY && r->elements == 4 &&
-                            strcmp(expect_elem_str(r, 0), "keywatch") == 0,
+    CLUSTER_ASSERT(&cl,
+                   r->type == REDIS_REPLY_ARRAY && r->elements == 4 &&
+                       strcmp(expect_elem_str(r, 0), "keywatch") == 0,
                    "KEYWATCH: type %d '%s'", r->type, expect_text(r));
     freeReplyObject(r);
     return ctx;
@@ -117,8 +116,10 @@ static redisReply *next_event(redisContext *ctx)
 
 /* The next event must be @type of @key (value @value for a put); returns
  * its mod revision. */
-static long long
-expect_event(redisContext *ctx, const char *type, const char *key, const char *value)
+static long long expect_event(redisContext *ctx,
+                              const char *type,
+                              const char *key,
+                              const char *value)
 {
     redisReply *r = next_event(ctx);
     long long mod = expect_elem_int(r, 4);
@@ -171,8 +172,7 @@ START_TEST(keywatch_streams_changes_in_revision_order)
     put_b = expect_event(w, "put", "w1/b", "2");
     exp_b = expect_event(w, "expire", "w1/b", NULL);
     CLUSTER_ASSERT(&cl, put_a < del_a && del_a < put_b && put_b < exp_b,
-                   "revisions %lld %lld %lld %lld", put_a, del_a, put_b,
-                   exp_b);
+                   "revisions %lld %lld %lld %lld", put_a, del_a, put_b, exp_b);
     CLUSTER_ASSERT(&cl, del_a == put_a + 2, "SET other took a revision");
     redisFree(ctx);
     redisFree(w);
@@ -240,8 +240,9 @@ START_TEST(keywatch_from_a_compacted_revision_is_refused)
     /* The follower's history is its own: wait until it applied them all. */
     wait_applied(f, leader);
     r = expect_reply(&cl, w, "KEYWATCH c/ FROM 1");
-    CLUSTER_ASSERT(&cl, r->type == REDIS_REPLY_ERROR &&
-                            strncmp(r->str, "COMPACTED ", 10) == 0,
+    CLUSTER_ASSERT(&cl,
+                   r->type == REDIS_REPLY_ERROR &&
+                       strncmp(r->str, "COMPACTED ", 10) == 0,
                    "KEYWATCH FROM 1: type %d '%s'", r->type, expect_text(r));
     oldest = strtoll(r->str + 10, NULL, 10);
     CLUSTER_ASSERT(&cl, oldest > 1 && oldest <= 40, "oldest revision %lld",
@@ -269,9 +270,9 @@ START_TEST(progress_reaches_an_idle_watcher)
 
     expect_status(&cl, ctx, "OK", "SET elsewhere 1");
     w = watch(cluster_follower(&cl, leader), "idle/", 0);
-    CLUSTER_ASSERT(&cl, cluster_info_u64(&cl, leader, "store", "revision",
-                                         &revision),
-                   "INFO");
+    CLUSTER_ASSERT(
+        &cl, cluster_info_u64(&cl, leader, "store", "revision", &revision),
+        "INFO");
     /* The follower reports what it has applied: at most the cluster's
      * revision, and soon that revision. */
     for (;;) {
@@ -329,14 +330,14 @@ START_TEST(a_watcher_that_falls_behind_is_told_and_disconnected)
         }
     }
     close(fd);
-    CLUSTER_ASSERT(&cl,
-                   memmem(tail, tail_len, "\r\n-COMPACTED ", 13) != NULL,
+    CLUSTER_ASSERT(&cl, memmem(tail, tail_len, "\r\n-COMPACTED ", 13) != NULL,
                    "the connection ended without -COMPACTED: '%.*s'",
                    (int)(tail_len > 120 ? 120 : tail_len),
                    tail + tail_len - (tail_len > 120 ? 120 : tail_len));
-    CLUSTER_ASSERT(&cl, cluster_info_u64(&cl, f, "coordination",
-                                         "push_consumers", &consumers) &&
-                            consumers == 0,
+    CLUSTER_ASSERT(&cl,
+                   cluster_info_u64(&cl, f, "coordination", "push_consumers",
+                                    &consumers) &&
+                       consumers == 0,
                    "push_consumers %llu", (unsigned long long)consumers);
     redisFree(ctx);
 }
@@ -379,8 +380,8 @@ static long long read_seq(redisContext *w,
 
     while (next <= last) {
         redisReply *r = next_event(w);
-        unsigned i = (unsigned)strtoul(expect_elem_str(r, 1) + strlen(prefix),
-                                       NULL, 10);
+        unsigned i =
+            (unsigned)strtoul(expect_elem_str(r, 1) + strlen(prefix), NULL, 10);
         CLUSTER_ASSERT(&cl, i >= next, "key %u again or out of order (next %u)",
                        i, next);
         for (unsigned j = next; j < i; j++) {
@@ -474,8 +475,9 @@ START_TEST(keyspace_notifications_arrive_on_subscribe_and_psubscribe)
     redisReply *r;
 
     r = expect_reply(&cl, s, "SUBSCRIBE __keyspace@0__:ks/a");
-    CLUSTER_ASSERT(&cl, strcmp(expect_elem_str(r, 0), "subscribe") == 0 &&
-                            expect_elem_int(r, 2) == 1,
+    CLUSTER_ASSERT(&cl,
+                   strcmp(expect_elem_str(r, 0), "subscribe") == 0 &&
+                       expect_elem_int(r, 2) == 1,
                    "SUBSCRIBE reply");
     freeReplyObject(r);
     redisAppendCommand(s, "PSUBSCRIBE __keyevent@0__:*");
@@ -486,24 +488,24 @@ START_TEST(keyspace_notifications_arrive_on_subscribe_and_psubscribe)
     expect_int(&cl, ctx, "DEL ks/a");
 
     r = expect_push_kind(&cl, s, "message", 3);
-    CLUSTER_ASSERT(&cl, strcmp(expect_elem_str(r, 1),
-                               "__keyspace@0__:ks/a") == 0 &&
-                            strcmp(expect_elem_str(r, 2), "set") == 0,
+    CLUSTER_ASSERT(&cl,
+                   strcmp(expect_elem_str(r, 1), "__keyspace@0__:ks/a") == 0 &&
+                       strcmp(expect_elem_str(r, 2), "set") == 0,
                    "keyspace set: %s %s", expect_elem_str(r, 1),
                    expect_elem_str(r, 2));
     freeReplyObject(r);
     r = expect_push_kind(&cl, s, "pmessage", 4);
-    CLUSTER_ASSERT(&cl, strcmp(expect_elem_str(r, 2),
-                               "__keyevent@0__:set") == 0 &&
-                            strcmp(expect_elem_str(r, 3), "ks/a") == 0,
+    CLUSTER_ASSERT(&cl,
+                   strcmp(expect_elem_str(r, 2), "__keyevent@0__:set") == 0 &&
+                       strcmp(expect_elem_str(r, 3), "ks/a") == 0,
                    "keyevent set");
     freeReplyObject(r);
     r = expect_push_kind(&cl, s, "message", 3);
     CLUSTER_ASSERT(&cl, strcmp(expect_elem_str(r, 2), "del") == 0, "del");
     freeReplyObject(r);
     r = expect_push_kind(&cl, s, "pmessage", 4);
-    CLUSTER_ASSERT(&cl, strcmp(expect_elem_str(r, 2),
-                               "__keyevent@0__:del") == 0,
+    CLUSTER_ASSERT(&cl,
+                   strcmp(expect_elem_str(r, 2), "__keyevent@0__:del") == 0,
                    "keyevent del");
     freeReplyObject(r);
 
@@ -511,12 +513,11 @@ START_TEST(keyspace_notifications_arrive_on_subscribe_and_psubscribe)
      * the subscribers' node. */
     {
         redisContext *admin = cluster_connect(&cl, f);
-        expect_status(&cl, admin, "OK",
-                      "CONFIG SET notify-keyspace-events K$");
+        expect_status(&cl, admin, "OK", "CONFIG SET notify-keyspace-events K$");
         r = expect_reply(&cl, admin, "CONFIG GET notify-keyspace*");
-        CLUSTER_ASSERT(&cl, r->elements == 2 &&
-                                strcmp(expect_elem_str(r, 1), "$K") == 0,
-                       "CONFIG GET: '%s'", expect_elem_str(r, 1));
+        CLUSTER_ASSERT(
+            &cl, r->elements == 2 && strcmp(expect_elem_str(r, 1), "$K") == 0,
+            "CONFIG GET: '%s'", expect_elem_str(r, 1));
         freeReplyObject(r);
         redisFree(admin);
     }
@@ -544,8 +545,9 @@ START_TEST(push_mode_takes_only_push_commands)
 
     expect_error_prefix(&cl, w, "ERR Can't execute 'get'", "GET k");
     r = expect_reply(&cl, w, "PING");
-    CLUSTER_ASSERT(&cl, r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-                            strcmp(expect_elem_str(r, 0), "pong") == 0,
+    CLUSTER_ASSERT(&cl,
+                   r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+                       strcmp(expect_elem_str(r, 0), "pong") == 0,
                    "PING in push mode");
     freeReplyObject(r);
     expect_error_prefix(&cl, w, "ERR this connection already watches",

@@ -43,9 +43,9 @@ static void log_key(void *data, const struct fsm_key_event *e)
     struct change_log *c = data;
     static const char *names[] = { "?", "put", "delete", "expire" };
 
-    buf_printf(&c->text, "%s %.*s=%.*s c=%llu m=%llu l=%llu\n",
-               names[e->type], (int)e->key_len, e->key, (int)e->value_len,
-               e->value, (unsigned long long)e->create_rev,
+    buf_printf(&c->text, "%s %.*s=%.*s c=%llu m=%llu l=%llu\n", names[e->type],
+               (int)e->key_len, e->key, (int)e->value_len, e->value,
+               (unsigned long long)e->create_rev,
                (unsigned long long)e->mod_rev, (unsigned long long)e->lease);
 }
 
@@ -57,18 +57,16 @@ static void log_election(void *data,
     struct change_log *c = data;
     const struct election_candidate *leader = election_leader(el);
 
-    buf_printf(&c->text, "election %.*s leader=%.*s token=%llu rev=%llu "
+    buf_printf(&c->text,
+               "election %.*s leader=%.*s token=%llu rev=%llu "
                "changed=%d\n",
-               (int)el->name_len, el->name,
-               leader ? (int)leader->value_len : 1,
-               leader ? leader->value : "-",
-               (unsigned long long)el->leader_rev, (unsigned long long)rev,
-               leader_changed ? 1 : 0);
+               (int)el->name_len, el->name, leader ? (int)leader->value_len : 1,
+               leader ? leader->value : "-", (unsigned long long)el->leader_rev,
+               (unsigned long long)rev, leader_changed ? 1 : 0);
 }
 
-static void log_lease(void *data,
-                      enum fsm_lease_change change,
-                      const struct lease *l)
+static void
+log_lease(void *data, enum fsm_lease_change change, const struct lease *l)
 {
     struct change_log *c = data;
     static const char *names[] = { "?", "granted", "renewed", "removed" };

@@ -20,7 +20,8 @@ run(struct cluster *c, redisContext *ctx, const char *fmt, va_list ap)
     return r;
 }
 
-redisReply *expect_reply(struct cluster *c, redisContext *ctx, const char *fmt, ...)
+redisReply *
+expect_reply(struct cluster *c, redisContext *ctx, const char *fmt, ...)
 {
     redisReply *r;
     va_list ap;
@@ -118,8 +119,8 @@ void expect_value(struct cluster *c,
     } else {
         CLUSTER_ASSERT(
             c, r->type == REDIS_REPLY_STRING && strcmp(r->str, want) == 0,
-            "GET %s: type %d '%s', expected '%s'", key, r->type,
-            expect_text(r), want);
+            "GET %s: type %d '%s', expected '%s'", key, r->type, expect_text(r),
+            want);
     }
     freeReplyObject(r);
 }
@@ -138,8 +139,10 @@ redisReply *expect_push(struct cluster *c, redisContext *ctx)
     return reply;
 }
 
-redisReply *
-expect_push_kind(struct cluster *c, redisContext *ctx, const char *kind, size_t n)
+redisReply *expect_push_kind(struct cluster *c,
+                             redisContext *ctx,
+                             const char *kind,
+                             size_t n)
 {
     redisReply *r = expect_push(c, ctx);
 

@@ -15,7 +15,8 @@
 const char *expect_text(const redisReply *r);
 
 /* Run a command; the connection must not break. freeReplyObject() it. */
-redisReply *expect_reply(struct cluster *c, redisContext *ctx, const char *fmt, ...);
+redisReply *
+expect_reply(struct cluster *c, redisContext *ctx, const char *fmt, ...);
 
 /* The command must answer the status @status ("OK", "QUEUED"). */
 void expect_status(struct cluster *c,
@@ -39,7 +40,8 @@ void expect_error_prefix(struct cluster *c,
                          ...);
 
 /* The command must answer an integer; it is returned. */
-long long expect_int(struct cluster *c, redisContext *ctx, const char *fmt, ...);
+long long
+expect_int(struct cluster *c, redisContext *ctx, const char *fmt, ...);
 
 /* GET @key must answer @want, or nil when @want is NULL. */
 void expect_value(struct cluster *c,
@@ -54,8 +56,10 @@ redisReply *expect_push(struct cluster *c, redisContext *ctx);
 
 /* The next push message must be an array of at least @n elements whose
  * first is the bulk string @kind; it is returned. */
-redisReply *
-expect_push_kind(struct cluster *c, redisContext *ctx, const char *kind, size_t n);
+redisReply *expect_push_kind(struct cluster *c,
+                             redisContext *ctx,
+                             const char *kind,
+                             size_t n);
 
 /* Element @i of @r as a C string ("" if not a string), or as an integer. */
 const char *expect_elem_str(const redisReply *r, size_t i);

@@ -180,8 +180,7 @@ START_TEST(coordination_options_are_checked)
                              "x e t m d n A), not 'KEq'");
     ck_assert_int_eq(parse(REQUIRED, "--watch-history-bytes", "1048575"),
                      SK_EINVAL);
-    ck_assert_int_eq(parse(REQUIRED, "--lease-checkpoint-ms", "99"),
-                     SK_EINVAL);
+    ck_assert_int_eq(parse(REQUIRED, "--lease-checkpoint-ms", "99"), SK_EINVAL);
 }
 
 END_TEST

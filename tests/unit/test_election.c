@@ -33,8 +33,8 @@ static void fixture_close(struct fixture *x)
     change_log_close(&x->log);
 }
 
-#define A(x, op, ...)                                                        \
-    apply_cmd(&(x)->f, &(x)->r, (op),                                        \
+#define A(x, op, ...)                                                         \
+    apply_cmd(&(x)->f, &(x)->r, (op),                                         \
               sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(const char *), \
               __VA_ARGS__)
 
@@ -236,8 +236,7 @@ START_TEST(elections_survive_a_snapshot_round_trip)
     ck_assert_uint_eq(again.len, snap.len);
     ck_assert_mem_eq(again.base, snap.base, snap.len);
     ck_assert_uint_eq(copy.elections.n, 2);
-    ck_assert_uint_eq(
-        election_get(&copy.elections, "ctl", 3)->leader_rev, 4);
+    ck_assert_uint_eq(election_get(&copy.elections, "ctl", 3)->leader_rev, 4);
     ck_assert_uint_eq(election_get(&copy.elections, "ctl", 3)->n_cands, 2);
     buf_close(&again);
     buf_close(&snap);

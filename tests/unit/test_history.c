@@ -105,8 +105,11 @@ END_TEST
 START_TEST(the_newest_revision_is_kept_even_over_the_limit)
 {
     struct history h;
-    struct history_event big = { .rev = 7, .kind = HISTORY_KEY, .type = 1,
-                                 .key_len = 1, .value_len = 4096 };
+    struct history_event big = { .rev = 7,
+                                 .kind = HISTORY_KEY,
+                                 .type = 1,
+                                 .key_len = 1,
+                                 .value_len = 4096 };
     char *value = calloc(1, 4096);
 
     history_init(&h, 100);

@@ -36,8 +36,8 @@ static void fixture_close(struct fixture *x)
     change_log_close(&x->log);
 }
 
-#define A(x, op, ...)                                                        \
-    apply_cmd(&(x)->f, &(x)->r, (op),                                        \
+#define A(x, op, ...)                                                         \
+    apply_cmd(&(x)->f, &(x)->r, (op),                                         \
               sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(const char *), \
               __VA_ARGS__)
 
@@ -66,8 +66,9 @@ END_TEST
 
 START_TEST(bad_ttls_are_refused)
 {
-    static const char *bad[] = { "0", "-1", "", "1x", "01", "315360001",
-                                 "99999999999999999999999" };
+    static const char *bad[] = {
+        "0", "-1", "", "1x", "01", "315360001", "99999999999999999999999"
+    };
     struct fixture x;
 
     fixture_init(&x);
@@ -235,10 +236,12 @@ END_TEST
 
 START_TEST(a_transaction_can_attach_keys_to_a_lease)
 {
-    static const struct slice ok[] = { { "SET", 3 }, { "k", 1 }, { "v", 1 },
-                                       { "LEASE", 5 }, { "1", 1 } };
-    static const struct slice bad[] = { { "set", 3 }, { "j", 1 }, { "v", 1 },
-                                        { "lease", 5 }, { "2", 1 } };
+    static const struct slice ok[] = {
+        { "SET", 3 }, { "k", 1 }, { "v", 1 }, { "LEASE", 5 }, { "1", 1 }
+    };
+    static const struct slice bad[] = {
+        { "set", 3 }, { "j", 1 }, { "v", 1 }, { "lease", 5 }, { "2", 1 }
+    };
     struct fixture x;
     struct txn_writer w;
     struct buf blob;

@@ -13,16 +13,16 @@ START_TEST(notify_flags_parse_and_format_as_redis)
         const char *in;
         const char *out;
     } cases[] = {
-        { "KEA", "AKE" }, { "AKE", "AKE" },   { "", "" },
-        { "Kx", "xK" },   { "E$g", "g$E" },   { "Klsm", "lsKm" },
-        { "An", "A" }, { "g$lshzxetd", "A" },
+        { "KEA", "AKE" }, { "AKE", "AKE" },      { "", "" },
+        { "Kx", "xK" },   { "E$g", "g$E" },      { "Klsm", "lsKm" },
+        { "An", "A" },    { "g$lshzxetd", "A" },
     };
+
     unsigned flags;
     char out[32];
 
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        ck_assert(notify_flags_parse(cases[i].in, strlen(cases[i].in),
-                                     &flags));
+        ck_assert(notify_flags_parse(cases[i].in, strlen(cases[i].in), &flags));
         notify_flags_format(flags, out);
         ck_assert_str_eq(out, cases[i].out);
     }

@@ -239,7 +239,8 @@ static int push_fn(const struct output *o, const char *key, const redisReply *r)
     return output_push(o, r);
 }
 
-static int reply_fn(const struct output *o, const char *key, const redisReply *r)
+static int
+reply_fn(const struct output *o, const char *key, const redisReply *r)
 {
     (void)key;
     output_reply(o, r);

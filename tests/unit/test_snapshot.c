@@ -448,6 +448,7 @@ END_TEST
  * These use version 1, which has no leases or elections and is still read;
  * version 2's own records have their tests below. */
 #define V1 1
+
 struct hand_key {
     const char *key;
     const char *value;
