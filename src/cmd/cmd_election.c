@@ -317,6 +317,9 @@ void cmd_observe(struct call *c)
             return;
         }
     }
+    if (cmd_check_subscriptions(c, SUB_OBSERVE, 1, c->argc) != 0) {
+        return;
+    }
     for (size_t i = 1; i < c->argc; i++) {
         subs_add(subs, SUB_OBSERVE, c->argv[i], end, 0);
         reply_array(&c->p->reply, 3);

@@ -27,6 +27,27 @@ static int check_arg(struct call *c, struct slice arg, size_t extra)
     return 0;
 }
 
+int cmd_check_subscriptions(struct call *c, int kind, size_t first, size_t end)
+{
+    const struct subs *subs = &c->session->subs;
+    size_t max = c->node->cfg->max_subscriptions;
+    size_t n = subs_count(subs);
+
+    for (size_t i = first; i < end; i++) {
+        if (!subs_has(subs, (enum sub_kind)kind, c->argv[i])) {
+            n++;
+        }
+    }
+    if (n > max) {
+        reply_error(&c->p->reply, "ERR",
+                    "this connection would hold more than %zu subscriptions "
+                    "(--max-subscriptions)",
+                    max);
+        return -1;
+    }
+    return 0;
+}
+
 /* ["keywatch", prefix, count, start revision] */
 static void keywatch_reply(struct call *c, struct slice prefix, uint64_t rev)
 {
@@ -48,7 +69,8 @@ void cmd_keywatch(struct call *c)
     uint64_t cursor = history_end(h);
     struct slice prefix = c->argv[1];
 
-    if (check_arg(c, prefix, 0) != 0) {
+    if (check_arg(c, prefix, 0) != 0 ||
+        cmd_check_subscriptions(c, SUB_KEYWATCH, 1, 2) != 0) {
         return;
     }
     if (c->argc == 4 && slice_eq_nocase(c->argv[2], "from")) {
@@ -133,6 +155,9 @@ static void subscribe(struct call *c, enum sub_kind kind, const char *verb)
         if (check_arg(c, c->argv[i], CHANNEL_OVERHEAD) != 0) {
             return;
         }
+    }
+    if (cmd_check_subscriptions(c, kind, 1, c->argc) != 0) {
+        return;
     }
     for (size_t i = 1; i < c->argc; i++) {
         subs_add(subs, kind, c->argv[i], end, 0);

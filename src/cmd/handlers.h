@@ -95,6 +95,9 @@ void cmd_unsubscribe(struct call *c);
 void cmd_punsubscribe(struct call *c);
 void cmd_publish(struct call *c);
 void cmd_reset(struct call *c);
+/* Refuse (write an error, return -1) if adding the subscriptions of kind
+ * @kind named in argv[@first..@end) would exceed --max-subscriptions. */
+int cmd_check_subscriptions(struct call *c, int kind, size_t first, size_t end);
 /* Remove subscriptions of kind @kind (enum sub_kind) named in argv[1..],
  * or all of them, replying [@verb, name, count] for each. */
 void cmd_unsubscribe_kind(struct call *c, int kind, const char *verb);

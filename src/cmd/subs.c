@@ -57,6 +57,11 @@ static long find(const struct subs *s, enum sub_kind kind, struct slice arg)
     return -1;
 }
 
+bool subs_has(const struct subs *s, enum sub_kind kind, struct slice arg)
+{
+    return find(s, kind, arg) >= 0;
+}
+
 bool subs_add(struct subs *s,
               enum sub_kind kind,
               struct slice arg,

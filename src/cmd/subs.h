@@ -53,6 +53,9 @@ struct subs {
 void subs_init(struct subs *s, struct node *n, subs_wake_cb cb, void *owner);
 void subs_close(struct subs *s);
 
+/* Whether the connection holds this subscription already. */
+bool subs_has(const struct subs *s, enum sub_kind kind, struct slice arg);
+
 /* Add a subscription whose cursor starts at @cursor. Returns false (and
  * changes nothing) if the connection already has it. */
 bool subs_add(struct subs *s,

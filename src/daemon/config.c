@@ -118,6 +118,11 @@ static const struct config_opt options[] = {
       "client commands proposed together in one log entry, in bytes; the "
       "entry closes once it reaches this size",
       NULL, NULL },
+    { "max-subscriptions", CONFIG_OPT_SIZE, FIELD(max_subscriptions), 1,
+      COUNT_MAX, "N",
+      "KEYWATCH prefixes, channels, patterns and observed elections of one "
+      "client",
+      NULL, NULL },
 
     { "lease-checkpoint-ms", CONFIG_OPT_UINT, FIELD(lease_checkpoint_ms), 100,
       TIMEOUT_MS_MAX, "MS",
@@ -163,6 +168,7 @@ void config_init(struct config *c)
     c->max_pending = 1024;
     c->max_keys_reply = 100000;
     c->max_batch_bytes = 4 * CONFIG_MIB;
+    c->max_subscriptions = 1024;
     c->lease_checkpoint_ms = 5000;
     c->watch_history_bytes = 32 * CONFIG_MIB;
     c->watch_progress_ms = 10000;

@@ -33,15 +33,16 @@ struct config {
     unsigned install_snapshot_timeout_ms; /* default 10000 */
     unsigned max_inflight_entries; /* --max-inflight-entries, default 256 */
 
-    size_t max_key_bytes;    /* --max-key-bytes, default 1024 */
-    size_t max_value_bytes;  /* --max-value-bytes, default 1 MiB */
-    size_t max_argc;         /* --max-argc, default 1024 */
-    size_t max_inline_bytes; /* --max-inline-bytes, default 64 KiB */
-    size_t max_clients;      /* --max-clients, default 10000 */
-    size_t max_output_bytes; /* --max-output-bytes per client, 64 MiB */
-    size_t max_pending;      /* --max-pending requests per client, 1024 */
-    size_t max_keys_reply;   /* --max-keys-reply for KEYS, default 100000 */
-    size_t max_batch_bytes;  /* --max-batch-bytes per log entry, 4 MiB */
+    size_t max_key_bytes;     /* --max-key-bytes, default 1024 */
+    size_t max_value_bytes;   /* --max-value-bytes, default 1 MiB */
+    size_t max_argc;          /* --max-argc, default 1024 */
+    size_t max_inline_bytes;  /* --max-inline-bytes, default 64 KiB */
+    size_t max_clients;       /* --max-clients, default 10000 */
+    size_t max_output_bytes;  /* --max-output-bytes per client, 64 MiB */
+    size_t max_pending;       /* --max-pending requests per client, 1024 */
+    size_t max_keys_reply;    /* --max-keys-reply for KEYS, default 100000 */
+    size_t max_batch_bytes;   /* --max-batch-bytes per log entry, 4 MiB */
+    size_t max_subscriptions; /* --max-subscriptions per client, 1024 */
 
     unsigned lease_checkpoint_ms; /* --lease-checkpoint-ms, default 5000 */
     size_t watch_history_bytes;   /* --watch-history-bytes, default 32 MiB */

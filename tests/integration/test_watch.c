@@ -554,6 +554,28 @@ START_TEST(push_mode_takes_only_push_commands)
                         "KEYWATCH p/");
     expect_error(&cl, w, "ERR FROM needs a revision >= 1",
                  "KEYWATCH q/ FROM x");
+    {
+        /* --max-subscriptions (1024): the KEYWATCH and 1023 channels fit;
+         * one more (with a channel already held) refuses the command. */
+        static char names[1023][8];
+        const char *argv[1024] = { "SUBSCRIBE" };
+        redisReply *many;
+
+        for (int i = 0; i < 1023; i++) {
+            snprintf(names[i], sizeof names[i], "c%d", i);
+            argv[i + 1] = names[i];
+        }
+        redisAppendCommandArgv(w, 1024, argv, NULL);
+        for (int i = 0; i < 1023; i++) {
+            many = expect_push_kind(&cl, w, "subscribe", 3);
+            freeReplyObject(many);
+        }
+        many = expect_reply(&cl, w, "SUBSCRIBE c0 one-more");
+        CLUSTER_ASSERT(&cl, many->type == REDIS_REPLY_ERROR &&
+                                strstr(many->str, "--max-subscriptions"),
+                       "a 1025th subscription was accepted");
+        freeReplyObject(many);
+    }
     expect_status(&cl, w, "RESET", "RESET");
     expect_value(&cl, w, "k", NULL);
     expect_error_prefix(&cl, w, "ERR PUBLISH is not supported", "PUBLISH c m");
