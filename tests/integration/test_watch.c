@@ -571,8 +571,9 @@ START_TEST(push_mode_takes_only_push_commands)
             freeReplyObject(many);
         }
         many = expect_reply(&cl, w, "SUBSCRIBE c0 one-more");
-        CLUSTER_ASSERT(&cl, many->type == REDIS_REPLY_ERROR &&
-                                strstr(many->str, "--max-subscriptions"),
+        CLUSTER_ASSERT(&cl,
+                       many->type == REDIS_REPLY_ERROR &&
+                           strstr(many->str, "--max-subscriptions"),
                        "a 1025th subscription was accepted");
         freeReplyObject(many);
     }
