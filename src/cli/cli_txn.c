@@ -33,7 +33,7 @@ struct txn_input {
 static int parse_conditions(int argc, char **argv, struct txn_input *in)
 {
     in->conds = mem_calloc((size_t)argc + 1, sizeof *in->conds);
-    for (int i = 0; i < argc; i++) {
+    for (int i = 0; i < argc; i += 2) {
         const char *eq;
         char *end;
 
@@ -51,7 +51,6 @@ static int parse_conditions(int argc, char **argv, struct txn_input *in)
         in->conds[in->n_conds].key =
             mem_strndup(argv[i + 1], (size_t)(eq - argv[i + 1]));
         in->n_conds++;
-        i++;
     }
     return 0;
 }
