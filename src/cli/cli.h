@@ -21,6 +21,11 @@ int cli_lease_keepalive(const struct options *o, int argc, char **argv);
 /* txn [--if KEY=MODREV ...] < commands (cli_txn.c) */
 int cli_txn(const struct options *o, int argc, char **argv);
 
+/* backup <file>; restore <file> [--bump-revision N] [--force]
+ * (cli_backup.c) */
+int cli_backup(const struct options *o, int argc, char **argv);
+int cli_restore(const struct options *o, int argc, char **argv);
+
 /* Print "scalekeeper: <message>" and the help hint; returns CLI_EXIT_USAGE. */
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

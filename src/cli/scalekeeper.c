@@ -167,6 +167,10 @@ static const char usage_text[] =
     "  elect --listen <name>       print each change of leader\n"
     "  txn [--if KEY=MODREV ...]   run the commands on stdin (one per line)\n"
     "                              atomically, if each KEY is at MODREV\n"
+    "  backup <file>               save the whole state (a consistent copy)\n"
+    "  restore <file> [--bump-revision N] [--force]\n"
+    "                              write a backup's keys into a cluster, at\n"
+    "                              revisions above the backup's + N (1e9)\n"
     "A value argument given as - is read from standard input (binary safe).\n"
     "\n"
     "Options (before the command):\n"
@@ -317,6 +321,10 @@ run_session_command(const struct options *o, int argc, char **argv, int *rc)
         *rc = cli_elect(o, argc - 1, argv + 1);
     } else if (strcmp(argv[0], "txn") == 0) {
         *rc = cli_txn(o, argc - 1, argv + 1);
+    } else if (strcmp(argv[0], "backup") == 0) {
+        *rc = cli_backup(o, argc - 1, argv + 1);
+    } else if (strcmp(argv[0], "restore") == 0) {
+        *rc = cli_restore(o, argc - 1, argv + 1);
     } else if (argc >= 2 && strcmp(argv[0], "lease") == 0 &&
                strcmp(argv[1], "keepalive") == 0) {
         *rc = cli_lease_keepalive(o, argc - 2, argv + 2);

@@ -69,6 +69,13 @@ int cmd_txn(struct call *c, uint8_t *op);
 /* cmd_info.c */
 void cmd_info(struct call *c);
 
+/* cmd_backup.c: BACKUP.SAVE, REVISION.FLOOR */
+void cmd_backup_save(struct node *n,
+                     size_t argc,
+                     const struct slice *argv,
+                     struct buf *reply);
+int cmd_revision_floor(struct call *c, uint8_t *op);
+
 /* cmd_config.c: CONFIG GET/SET */
 void cmd_config(struct call *c);
 

@@ -142,6 +142,7 @@ static bool op_known(uint8_t version, uint8_t op)
     case ENTRY_OP_RESIGN:
     case ENTRY_OP_WITHDRAW:
     case ENTRY_OP_FENCE:
+    case ENTRY_OP_REVISION_FLOOR:
         return version >= 2;
     default:
         return false;

@@ -44,6 +44,7 @@ enum entry_op {
     ENTRY_OP_RESIGN = 12,          /* name token */
     ENTRY_OP_WITHDRAW = 13,        /* name lease */
     ENTRY_OP_FENCE = 14,           /* name token command [arg ...] */
+    ENTRY_OP_REVISION_FLOOR = 15,  /* revision */
 };
 
 struct entry_header {

@@ -195,6 +195,30 @@ apply_member(struct fsm *f, const struct entry_cmd *cmd, struct buf *reply)
     }
 }
 
+/* REVISION.FLOOR rev: the revision becomes at least @rev, so that a state
+ * restored from a backup never reuses revisions (proto/ENTRY.md). */
+static void
+apply_floor(struct fsm *f, const struct entry_cmd *cmd, struct buf *reply)
+{
+    uint64_t rev;
+
+    if (!slice_to_u64(cmd->argv[0], &rev) || rev > INT64_MAX) {
+        if (reply != NULL) {
+            reply_error(reply, "ERR", "invalid revision");
+        }
+        return;
+    }
+    if (rev > f->revision) {
+        f->revision = rev;
+        if (f->observer != NULL && f->observer->revision_floored != NULL) {
+            f->observer->revision_floored(f->observer->data, rev);
+        }
+    }
+    if (reply != NULL) {
+        reply_int(reply, (long long)f->revision);
+    }
+}
+
 static bool argc_ok(const struct entry_cmd *cmd)
 {
     switch (cmd->op) {
@@ -212,6 +236,7 @@ static bool argc_ok(const struct entry_cmd *cmd)
     case ENTRY_OP_LEASE_GRANT:
     case ENTRY_OP_LEASE_REVOKE:
     case ENTRY_OP_LEASE_KEEPALIVE:
+    case ENTRY_OP_REVISION_FLOOR:
         return cmd->argc == 1;
     case ENTRY_OP_LEASE_CHECKPOINT:
         return cmd->argc >= 2 && cmd->argc % 2 == 0;
@@ -264,6 +289,9 @@ apply_cmd(struct fsm *f, const struct entry_cmd *cmd, struct buf *reply)
     case ENTRY_OP_WITHDRAW:
     case ENTRY_OP_FENCE:
         fsm_apply_election_op(f, cmd, reply);
+        break;
+    case ENTRY_OP_REVISION_FLOOR:
+        apply_floor(f, cmd, reply);
         break;
     default:
         break; /* unreachable: entry_validate() refused unknown ops */

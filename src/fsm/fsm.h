@@ -63,6 +63,9 @@ struct fsm_observer {
     void (*lease_changed)(void *data,
                           enum fsm_lease_change change,
                           const struct lease *l);
+    /* The revision jumped to @rev (REVISION.FLOOR, a restore): no change
+     * before it can be told apart any more. */
+    void (*revision_floored)(void *data, uint64_t rev);
 };
 
 struct fsm {

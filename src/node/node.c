@@ -109,6 +109,13 @@ observe_lease(void *data, enum fsm_lease_change change, const struct lease *l)
     lessor_lease_changed(&n->lessor, change, l);
 }
 
+static void observe_floor(void *data, uint64_t rev)
+{
+    struct node *n = data;
+
+    feed_restored(&n->feed, rev);
+}
+
 int node_init(struct node *n,
               uv_loop_t *loop,
               const struct config *cfg,
@@ -129,7 +136,8 @@ int node_init(struct node *n,
     n->observer = (struct fsm_observer){ .data = n,
                                          .key_changed = observe_key,
                                          .election_changed = observe_election,
-                                         .lease_changed = observe_lease };
+                                         .lease_changed = observe_lease,
+                                         .revision_floored = observe_floor };
     n->fsm.observer = &n->observer;
     /* Checked when the configuration was parsed. */
     notify_flags_parse(cfg->notify_keyspace_events,

@@ -339,7 +339,7 @@ END_TEST
 
 START_TEST(unknown_op_is_rejected_by_validate)
 {
-    static const uint8_t ops[] = { 0, ENTRY_OP_FENCE + 1, 0xff };
+    static const uint8_t ops[] = { 0, ENTRY_OP_REVISION_FLOOR + 1, 0xff };
     static const uint8_t base_tail[] = { 0, 0, 0, 0, 1, 0, 0, 0, 1, 'k' };
     uint8_t tail[sizeof base_tail];
     uint8_t data[64];
