@@ -68,29 +68,18 @@ const struct fsm_member *fsm_member_get(const struct fsm *f, uint64_t id)
 }
 
 /* A node id in decimal: 1 to 20 digits, no sign, no overflow, not 0 (raft
- * ids start at 1). */
+ * ids start at 1). Leading zeros are accepted here, as they always were in
+ * MEMBER entries. */
 static bool parse_id(struct slice s, uint64_t *id)
 {
-    uint64_t v = 0;
-
     if (s.len == 0 || s.len > 20) {
         return false;
     }
-    for (size_t i = 0; i < s.len; i++) {
-        char c = s.base[i];
-        uint64_t d;
-
-        if (c < '0' || c > '9') {
-            return false;
-        }
-        d = (uint64_t)(c - '0');
-        if (v > (UINT64_MAX - d) / 10) {
-            return false;
-        }
-        v = v * 10 + d;
+    while (s.len > 1 && s.base[0] == '0') {
+        s.base++;
+        s.len--;
     }
-    *id = v;
-    return v != 0;
+    return slice_to_u64(s, id) && *id != 0;
 }
 
 /* Member strings are stored as C strings, so an embedded NUL is refused. */

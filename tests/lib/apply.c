@@ -102,3 +102,17 @@ const char *change_log_take(struct change_log *c)
     buf_reset(&c->text);
     return copy;
 }
+
+void fsm_fixture_init(struct fsm_fixture *x)
+{
+    fsm_init(&x->f);
+    buf_init(&x->r);
+    change_log_init(&x->log, &x->f);
+}
+
+void fsm_fixture_close(struct fsm_fixture *x)
+{
+    fsm_close(&x->f);
+    buf_close(&x->r);
+    change_log_close(&x->log);
+}

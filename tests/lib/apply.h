@@ -34,4 +34,21 @@ void change_log_close(struct change_log *c);
 /* The lines logged so far as one C string; then forget them. */
 const char *change_log_take(struct change_log *c);
 
+/* A state machine with a change log and a reply buffer, for the tests of
+ * its ops; FSM_APPLY(x, op, "arg", ...) applies one command, its reply in
+ * x->r. */
+struct fsm_fixture {
+    struct fsm f;
+    struct buf r;
+    struct change_log log;
+};
+
+void fsm_fixture_init(struct fsm_fixture *x);
+void fsm_fixture_close(struct fsm_fixture *x);
+
+#define FSM_APPLY(x, op, ...)                                                 \
+    apply_cmd(&(x)->f, &(x)->r, (op),                                         \
+              sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(const char *), \
+              __VA_ARGS__)
+
 #endif

@@ -13,33 +13,10 @@
 #include "fsm/snapshot.h"
 #include "lib/buf.h"
 
-struct fixture {
-    struct fsm f;
-    struct buf r;
-    struct change_log log;
-};
-
-static void fixture_init(struct fixture *x)
-{
-    fsm_init(&x->f);
-    buf_init(&x->r);
-    change_log_init(&x->log, &x->f);
-}
-
-static void fixture_close(struct fixture *x)
-{
-    fsm_close(&x->f);
-    buf_close(&x->r);
-    change_log_close(&x->log);
-}
-
-#define A(x, op, ...)                                                         \
-    apply_cmd(&(x)->f, &(x)->r, (op),                                         \
-              sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(const char *), \
-              __VA_ARGS__)
+#define A FSM_APPLY
 
 /* Leases 1..3, and candidates 1, 2, 3 (in that order) for "ctl". */
-static void three_candidates(struct fixture *x)
+static void three_candidates(struct fsm_fixture *x)
 {
     A(x, ENTRY_OP_LEASE_GRANT, "10");
     A(x, ENTRY_OP_LEASE_GRANT, "10");
@@ -49,7 +26,7 @@ static void three_candidates(struct fixture *x)
     A(x, ENTRY_OP_CAMPAIGN, "ctl", "three", "LEASE", "3", "NOWAIT");
 }
 
-static uint64_t token_of(struct fixture *x, const char *name)
+static uint64_t token_of(struct fsm_fixture *x, const char *name)
 {
     const struct election *el =
         election_get(&x->f.elections, name, strlen(name));
@@ -59,25 +36,25 @@ static uint64_t token_of(struct fixture *x, const char *name)
 
 START_TEST(first_campaign_leads_with_its_revision_as_token)
 {
-    struct fixture x;
+    struct fsm_fixture x;
 
-    fixture_init(&x);
+    fsm_fixture_init(&x);
     A(&x, ENTRY_OP_LEASE_GRANT, "10");
     A(&x, ENTRY_OP_SET, "a", "1");
     A(&x, ENTRY_OP_CAMPAIGN, "ctl", "one", "LEASE", "1");
     ck_assert_str_eq(reply_text(&x.r), "*2\r\n:2\r\n:2\r\n");
     ck_assert_uint_eq(x.f.revision, 2);
     ck_assert_uint_eq(token_of(&x, "ctl"), 2);
-    fixture_close(&x);
+    fsm_fixture_close(&x);
 }
 
 END_TEST
 
 START_TEST(later_campaigns_queue_and_report_no_token)
 {
-    struct fixture x;
+    struct fsm_fixture x;
 
-    fixture_init(&x);
+    fsm_fixture_init(&x);
     three_candidates(&x);
     ck_assert_str_eq(reply_text(&x.r), "*2\r\n:0\r\n:3\r\n");
     ck_assert_uint_eq(token_of(&x, "ctl"), 1);
@@ -87,16 +64,16 @@ START_TEST(later_campaigns_queue_and_report_no_token)
     A(&x, ENTRY_OP_CAMPAIGN, "ctl", "again", "LEASE", "1");
     ck_assert_str_eq(reply_text(&x.r), "*2\r\n:1\r\n:1\r\n");
     ck_assert_uint_eq(x.f.revision, 3);
-    fixture_close(&x);
+    fsm_fixture_close(&x);
 }
 
 END_TEST
 
 START_TEST(resign_needs_the_current_token_and_hands_over_in_order)
 {
-    struct fixture x;
+    struct fsm_fixture x;
 
-    fixture_init(&x);
+    fsm_fixture_init(&x);
     three_candidates(&x);
     change_log_take(&x.log);
     A(&x, ENTRY_OP_RESIGN, "ctl", "2");
@@ -112,16 +89,16 @@ START_TEST(resign_needs_the_current_token_and_hands_over_in_order)
     /* The old token no longer resigns anything. */
     A(&x, ENTRY_OP_RESIGN, "ctl", "1");
     ck_assert_str_eq(reply_text(&x.r), ":0\r\n");
-    fixture_close(&x);
+    fsm_fixture_close(&x);
 }
 
 END_TEST
 
 START_TEST(withdrawal_of_a_follower_keeps_the_leader)
 {
-    struct fixture x;
+    struct fsm_fixture x;
 
-    fixture_init(&x);
+    fsm_fixture_init(&x);
     three_candidates(&x);
     change_log_take(&x.log);
     A(&x, ENTRY_OP_WITHDRAW, "ctl", "2");
@@ -132,16 +109,16 @@ START_TEST(withdrawal_of_a_follower_keeps_the_leader)
     A(&x, ENTRY_OP_WITHDRAW, "ctl", "2");
     ck_assert_str_eq(reply_text(&x.r), ":0\r\n");
     ck_assert_uint_eq(x.f.revision, 4);
-    fixture_close(&x);
+    fsm_fixture_close(&x);
 }
 
 END_TEST
 
 START_TEST(lease_end_removes_candidacies_at_the_keys_revision)
 {
-    struct fixture x;
+    struct fsm_fixture x;
 
-    fixture_init(&x);
+    fsm_fixture_init(&x);
     three_candidates(&x);
     A(&x, ENTRY_OP_SET, "k", "v", "LEASE", "1");
     A(&x, ENTRY_OP_CAMPAIGN, "other", "one", "LEASE", "1");
@@ -157,16 +134,16 @@ START_TEST(lease_end_removes_candidacies_at_the_keys_revision)
                      "election other leader=- token=0 rev=6 changed=1\n"
                      "election ctl leader=two token=6 rev=6 changed=1\n"
                      "lease removed 1\n");
-    fixture_close(&x);
+    fsm_fixture_close(&x);
 }
 
 END_TEST
 
 START_TEST(campaign_needs_a_live_lease)
 {
-    struct fixture x;
+    struct fsm_fixture x;
 
-    fixture_init(&x);
+    fsm_fixture_init(&x);
     A(&x, ENTRY_OP_CAMPAIGN, "ctl", "one", "LEASE", "1");
     ck_assert_str_eq(reply_text(&x.r),
                      "-NOLEASE lease 1 not found (expired or revoked)\r\n");
@@ -177,16 +154,16 @@ START_TEST(campaign_needs_a_live_lease)
     ck_assert_str_eq(reply_text(&x.r), "-ERR syntax error\r\n");
     ck_assert_uint_eq(x.f.elections.n, 0);
     ck_assert_uint_eq(x.f.revision, 0);
-    fixture_close(&x);
+    fsm_fixture_close(&x);
 }
 
 END_TEST
 
 START_TEST(fence_runs_the_command_only_for_the_current_token)
 {
-    struct fixture x;
+    struct fsm_fixture x;
 
-    fixture_init(&x);
+    fsm_fixture_init(&x);
     three_candidates(&x);
     A(&x, ENTRY_OP_FENCE, "ctl", "1", "SET", "k", "v");
     ck_assert_str_eq(reply_text(&x.r), "+OK\r\n");
@@ -211,19 +188,19 @@ START_TEST(fence_runs_the_command_only_for_the_current_token)
     ck_assert_str_eq(reply_text(&x.r),
                      "-ERR fencing token must be a number >= 1\r\n");
     ck_assert_uint_eq(x.f.revision, 6);
-    fixture_close(&x);
+    fsm_fixture_close(&x);
 }
 
 END_TEST
 
 START_TEST(elections_survive_a_snapshot_round_trip)
 {
-    struct fixture x;
+    struct fsm_fixture x;
     struct fsm copy;
     struct buf snap;
     struct buf again;
 
-    fixture_init(&x);
+    fsm_fixture_init(&x);
     fsm_init(&copy);
     buf_init(&snap);
     buf_init(&again);
@@ -241,7 +218,7 @@ START_TEST(elections_survive_a_snapshot_round_trip)
     buf_close(&again);
     buf_close(&snap);
     fsm_close(&copy);
-    fixture_close(&x);
+    fsm_fixture_close(&x);
 }
 
 END_TEST

@@ -16,36 +16,13 @@
 #include "lib/buf.h"
 #include "store/lease.h"
 
-struct fixture {
-    struct fsm f;
-    struct buf r;
-    struct change_log log;
-};
-
-static void fixture_init(struct fixture *x)
-{
-    fsm_init(&x->f);
-    buf_init(&x->r);
-    change_log_init(&x->log, &x->f);
-}
-
-static void fixture_close(struct fixture *x)
-{
-    fsm_close(&x->f);
-    buf_close(&x->r);
-    change_log_close(&x->log);
-}
-
-#define A(x, op, ...)                                                         \
-    apply_cmd(&(x)->f, &(x)->r, (op),                                         \
-              sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(const char *), \
-              __VA_ARGS__)
+#define A FSM_APPLY
 
 START_TEST(grants_get_increasing_ids_and_no_revision)
 {
-    struct fixture x;
+    struct fsm_fixture x;
 
-    fixture_init(&x);
+    fsm_fixture_init(&x);
     A(&x, ENTRY_OP_LEASE_GRANT, "10");
     ck_assert_str_eq(reply_text(&x.r), ":1\r\n");
     A(&x, ENTRY_OP_LEASE_GRANT, "20");
@@ -59,7 +36,7 @@ START_TEST(grants_get_increasing_ids_and_no_revision)
     A(&x, ENTRY_OP_LEASE_REVOKE, "2");
     A(&x, ENTRY_OP_LEASE_GRANT, "5");
     ck_assert_str_eq(reply_text(&x.r), ":3\r\n");
-    fixture_close(&x);
+    fsm_fixture_close(&x);
 }
 
 END_TEST
@@ -69,9 +46,9 @@ START_TEST(bad_ttls_are_refused)
     static const char *bad[] = {
         "0", "-1", "", "1x", "01", "315360001", "99999999999999999999999"
     };
-    struct fixture x;
+    struct fsm_fixture x;
 
-    fixture_init(&x);
+    fsm_fixture_init(&x);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         A(&x, ENTRY_OP_LEASE_GRANT, bad[i]);
         ck_assert_str_eq(reply_text(&x.r), "-ERR invalid lease TTL\r\n");
@@ -80,16 +57,16 @@ START_TEST(bad_ttls_are_refused)
     ck_assert_uint_eq(x.f.leases.next_id, 1);
     A(&x, ENTRY_OP_LEASE_GRANT, "315360000");
     ck_assert_str_eq(reply_text(&x.r), ":1\r\n");
-    fixture_close(&x);
+    fsm_fixture_close(&x);
 }
 
 END_TEST
 
 START_TEST(set_with_lease_attaches_and_plain_set_detaches)
 {
-    struct fixture x;
+    struct fsm_fixture x;
 
-    fixture_init(&x);
+    fsm_fixture_init(&x);
     A(&x, ENTRY_OP_LEASE_GRANT, "10");
     A(&x, ENTRY_OP_SET, "a", "1", "LEASE", "1");
     ck_assert_str_eq(reply_text(&x.r), "+OK\r\n");
@@ -110,16 +87,16 @@ START_TEST(set_with_lease_attaches_and_plain_set_detaches)
     ck_assert_uint_eq(x.f.revision, 5);
     ck_assert_str_eq(change_log_take(&x.log),
                      "delete a= c=1 m=5 l=1\nlease removed 1\n");
-    fixture_close(&x);
+    fsm_fixture_close(&x);
 }
 
 END_TEST
 
 START_TEST(set_with_unknown_lease_changes_nothing)
 {
-    struct fixture x;
+    struct fsm_fixture x;
 
-    fixture_init(&x);
+    fsm_fixture_init(&x);
     A(&x, ENTRY_OP_SET, "a", "1", "LEASE", "7");
     ck_assert_str_eq(reply_text(&x.r),
                      "-NOLEASE lease 7 not found (expired or revoked)\r\n");
@@ -131,17 +108,17 @@ START_TEST(set_with_unknown_lease_changes_nothing)
     ck_assert_uint_eq(x.f.revision, 0);
     ck_assert_uint_eq(kv_count(x.f.kv), 0);
     ck_assert_str_eq(change_log_take(&x.log), "");
-    fixture_close(&x);
+    fsm_fixture_close(&x);
 }
 
 END_TEST
 
 START_TEST(expiry_deletes_every_key_in_one_revision_as_expire_events)
 {
-    struct fixture x;
+    struct fsm_fixture x;
     char key[8];
 
-    fixture_init(&x);
+    fsm_fixture_init(&x);
     A(&x, ENTRY_OP_LEASE_GRANT, "10");
     A(&x, ENTRY_OP_LEASE_GRANT, "10");
     for (int i = 0; i < 50; i++) {
@@ -165,16 +142,16 @@ START_TEST(expiry_deletes_every_key_in_one_revision_as_expire_events)
     A(&x, ENTRY_OP_LEASE_EXPIRE, "1");
     ck_assert_str_eq(reply_text(&x.r), ":0\r\n");
     ck_assert_uint_eq(x.f.revision, 52);
-    fixture_close(&x);
+    fsm_fixture_close(&x);
 }
 
 END_TEST
 
 START_TEST(revoke_of_a_lease_without_keys_takes_no_revision)
 {
-    struct fixture x;
+    struct fsm_fixture x;
 
-    fixture_init(&x);
+    fsm_fixture_init(&x);
     A(&x, ENTRY_OP_LEASE_GRANT, "10");
     A(&x, ENTRY_OP_LEASE_REVOKE, "1");
     ck_assert_str_eq(reply_text(&x.r), ":0\r\n");
@@ -182,16 +159,16 @@ START_TEST(revoke_of_a_lease_without_keys_takes_no_revision)
     A(&x, ENTRY_OP_LEASE_REVOKE, "1");
     ck_assert_str_eq(reply_text(&x.r),
                      "-NOLEASE lease 1 not found (expired or revoked)\r\n");
-    fixture_close(&x);
+    fsm_fixture_close(&x);
 }
 
 END_TEST
 
 START_TEST(deleting_a_key_detaches_it)
 {
-    struct fixture x;
+    struct fsm_fixture x;
 
-    fixture_init(&x);
+    fsm_fixture_init(&x);
     A(&x, ENTRY_OP_LEASE_GRANT, "10");
     A(&x, ENTRY_OP_SET, "a", "1", "LEASE", "1");
     A(&x, ENTRY_OP_SET, "b", "1", "LEASE", "1");
@@ -203,16 +180,16 @@ START_TEST(deleting_a_key_detaches_it)
     A(&x, ENTRY_OP_LEASE_REVOKE, "1");
     ck_assert_str_eq(reply_text(&x.r), ":0\r\n");
     ck_assert_uint_eq(x.f.revision, 4);
-    fixture_close(&x);
+    fsm_fixture_close(&x);
 }
 
 END_TEST
 
 START_TEST(checkpoints_and_keepalives)
 {
-    struct fixture x;
+    struct fsm_fixture x;
 
-    fixture_init(&x);
+    fsm_fixture_init(&x);
     A(&x, ENTRY_OP_LEASE_GRANT, "10");
     A(&x, ENTRY_OP_LEASE_GRANT, "10");
     A(&x, ENTRY_OP_LEASE_CHECKPOINT, "1", "4000", "2", "12000", "5", "1");
@@ -229,7 +206,7 @@ START_TEST(checkpoints_and_keepalives)
     ck_assert_str_eq(reply_text(&x.r),
                      "-NOLEASE lease 3 not found (expired or revoked)\r\n");
     ck_assert_uint_eq(x.f.revision, 0);
-    fixture_close(&x);
+    fsm_fixture_close(&x);
 }
 
 END_TEST
@@ -242,11 +219,11 @@ START_TEST(a_transaction_can_attach_keys_to_a_lease)
     static const struct slice bad[] = {
         { "set", 3 }, { "j", 1 }, { "v", 1 }, { "lease", 5 }, { "2", 1 }
     };
-    struct fixture x;
+    struct fsm_fixture x;
     struct txn_writer w;
     struct buf blob;
 
-    fixture_init(&x);
+    fsm_fixture_init(&x);
     txn_writer_init(&w);
     buf_init(&blob);
     A(&x, ENTRY_OP_LEASE_GRANT, "10");
@@ -263,18 +240,18 @@ START_TEST(a_transaction_can_attach_keys_to_a_lease)
     ck_assert_uint_eq(x.f.revision, 1);
     buf_close(&blob);
     txn_writer_close(&w);
-    fixture_close(&x);
+    fsm_fixture_close(&x);
 }
 
 END_TEST
 
 START_TEST(leases_survive_a_snapshot_round_trip)
 {
-    struct fixture x;
+    struct fsm_fixture x;
     struct fsm copy;
     struct buf snap;
 
-    fixture_init(&x);
+    fsm_fixture_init(&x);
     fsm_init(&copy);
     buf_init(&snap);
     A(&x, ENTRY_OP_LEASE_GRANT, "10");
@@ -299,7 +276,7 @@ START_TEST(leases_survive_a_snapshot_round_trip)
     ck_assert_uint_eq(kv_count(copy.kv), 0);
     buf_close(&snap);
     fsm_close(&copy);
-    fixture_close(&x);
+    fsm_fixture_close(&x);
 }
 
 END_TEST
