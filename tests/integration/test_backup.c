@@ -86,7 +86,8 @@ START_TEST(a_backup_restores_into_a_new_cluster_at_higher_revisions)
     lease = expect_int(&cl, ctx, "LEASE.GRANT 60");
     expect_status(&cl, ctx, "OK", "SET b/leased x LEASE %lld", lease);
     CLUSTER_ASSERT(&cl,
-                   cluster_info_u64(&cl, 1, "store", "revision", &backup_rev),
+                   cluster_info_u64(&cl, cluster_leader(&cl, LEADER_MS),
+                                    "store", "revision", &backup_rev),
                    "INFO");
     CLUSTER_ASSERT(&cl, CLI("backup", file) == 0, "backup failed");
     redisFree(ctx);
@@ -116,9 +117,11 @@ START_TEST(a_backup_restores_into_a_new_cluster_at_higher_revisions)
                    r->element[2]->integer, (unsigned long long)backup_rev);
     freeReplyObject(r);
     CLUSTER_ASSERT(&cl,
-                   cluster_info_u64(&cl, 2, "store", "revision", &rev) &&
+                   cluster_info_u64(&cl, cluster_leader(&cl, LEADER_MS),
+                                    "store", "revision", &rev) &&
                        rev == backup_rev + 1000 + 50,
-                   "revision %llu after the restore", (unsigned long long)rev);
+                   "revision %llu after the restore of revision %llu",
+                   (unsigned long long)rev, (unsigned long long)backup_rev);
     /* A watcher of the old cluster resuming where it was is told. */
     expect_error_prefix(&cl, ctx, "COMPACTED", "KEYWATCH b/ FROM %llu",
                         (unsigned long long)backup_rev);
