@@ -9,8 +9,10 @@
 #include "lib/err.h"
 #include "lib/mem.h"
 
-/* Where the u32 command count sits: after u8 version, u64 origin, u64 batch. */
-#define ENTRY_N_CMDS_OFFSET 17
+/* Where the u64 time and the u32 command count sit in a version 2 header:
+ * after u8 version, u64 origin, u64 batch. */
+#define ENTRY_TIME_OFFSET   17
+#define ENTRY_N_CMDS_OFFSET 25
 
 /* The smallest encoded argument: its u32 length. */
 #define ENTRY_MIN_ARG_BYTES 4
@@ -22,7 +24,8 @@ void entry_writer_init(struct entry_writer *w, uint64_t origin, uint64_t batch)
     buf_put_u8(&w->buf, ENTRY_VERSION);
     buf_put_u64(&w->buf, origin);
     buf_put_u64(&w->buf, batch);
-    buf_put_u32(&w->buf, 0); /* patched by entry_writer_finish() */
+    buf_put_u64(&w->buf, 0); /* time and count: entry_writer_finish() */
+    buf_put_u32(&w->buf, 0);
 }
 
 void entry_writer_close(struct entry_writer *w)
@@ -48,11 +51,15 @@ void entry_writer_add(struct entry_writer *w,
     w->n_cmds++;
 }
 
-void entry_writer_finish(struct entry_writer *w)
+void entry_writer_finish(struct entry_writer *w, uint64_t time_ms)
 {
+    uint8_t *t = (uint8_t *)w->buf.base + ENTRY_TIME_OFFSET;
     uint8_t *p = (uint8_t *)w->buf.base + ENTRY_N_CMDS_OFFSET;
 
     assert(w->buf.len >= ENTRY_N_CMDS_OFFSET + 4);
+    for (int i = 0; i < 8; i++) {
+        t[i] = (uint8_t)(time_ms >> (56 - 8 * i));
+    }
     p[0] = (uint8_t)(w->n_cmds >> 24);
     p[1] = (uint8_t)(w->n_cmds >> 16);
     p[2] = (uint8_t)(w->n_cmds >> 8);
@@ -73,6 +80,7 @@ int entry_reader_open(struct entry_reader *er, const void *data, size_t len)
     h->version = reader_u8(&er->r);
     h->origin = reader_u64(&er->r);
     h->batch = reader_u64(&er->r);
+    h->time_ms = h->version >= 2 ? reader_u64(&er->r) : 0;
     h->n_cmds = reader_u32(&er->r);
     if (er->r.failed || h->version < ENTRY_VERSION_MIN ||
         h->version > ENTRY_VERSION) {
@@ -145,7 +153,8 @@ static bool op_known(uint8_t version, uint8_t op)
     case ENTRY_OP_REVISION_FLOOR:
         return version >= 2;
     default:
-        return false;
+        return version >= 2 && op >= ENTRY_OP_GROUP_CREATE &&
+               op <= ENTRY_OP_CTRL_REMOVE;
     }
 }
 

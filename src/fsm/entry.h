@@ -4,6 +4,8 @@
  *   u8  format version (ENTRY_VERSION)
  *   u64 origin node id   (who proposed it; replies are routed there)
  *   u64 batch sequence   (per origin; matches replies to waiting clients)
+ *   u64 time             (version 2: the proposer's wall clock in ms when it
+ *                         appended the entry; the only time apply knows)
  *   u32 number of commands
  *   then per command: u8 op, u32 argc, argc x (u32 length, bytes)
  *   then 0-7 zero bytes, so the length is a multiple of 8
@@ -45,12 +47,34 @@ enum entry_op {
     ENTRY_OP_WITHDRAW = 13,        /* name lease */
     ENTRY_OP_FENCE = 14,           /* name token command [arg ...] */
     ENTRY_OP_REVISION_FLOOR = 15,  /* revision */
+    /* Auto-scaling (fsm/scaling_ops.c): clients' commands... */
+    ENTRY_OP_GROUP_CREATE = 16,       /* name option value ... */
+    ENTRY_OP_GROUP_UPDATE = 17,       /* name option value ... */
+    ENTRY_OP_GROUP_DELETE = 18,       /* name [FORCE] */
+    ENTRY_OP_GROUP_SETDESIRED = 19,   /* name n [HONORCOOLDOWN] */
+    ENTRY_OP_INSTANCE_SETHEALTH = 20, /* id Healthy|Unhealthy */
+    ENTRY_OP_INSTANCE_PROTECT = 21,   /* id 0|1 */
+    ENTRY_OP_INSTANCE_TERMINATE = 22, /* id DECREMENT 0|1 */
+    ENTRY_OP_INSTANCE_ATTACH = 23,    /* group zone address */
+    ENTRY_OP_INSTANCE_DETACH = 24,    /* id DECREMENT 0|1 */
+    ENTRY_OP_INSTANCE_STANDBY = 25,   /* id DECREMENT 0|1 */
+    ENTRY_OP_INSTANCE_RESUME = 26,    /* id */
+    ENTRY_OP_ACTIVITY_COMPLETE = 27,  /* id token status [details] */
+    /* ...and the leader's controller, each with the raft term it was
+     * decided in (refused once a later controller has claimed). */
+    ENTRY_OP_CTRL_CLAIM = 28,  /* term */
+    ENTRY_OP_CTRL_START = 29,  /* term group kind target replace cause */
+    ENTRY_OP_CTRL_ORDER = 30,  /* term activity */
+    ENTRY_OP_CTRL_FINISH = 31, /* term activity token status details */
+    ENTRY_OP_CTRL_HEALTH = 32, /* term instance */
+    ENTRY_OP_CTRL_REMOVE = 33, /* term group */
 };
 
 struct entry_header {
     uint8_t version;
     uint64_t origin;
     uint64_t batch;
+    uint64_t time_ms; /* 0 in version 1 entries */
     uint32_t n_cmds;
 };
 
@@ -75,8 +99,9 @@ void entry_writer_add(struct entry_writer *w,
                       size_t argc,
                       const struct slice *argv);
 
-/* Patch the command count and pad; w->buf then holds the finished entry. */
-void entry_writer_finish(struct entry_writer *w);
+/* Patch the command count and the time (@time_ms, the proposer's wall
+ * clock) and pad; w->buf then holds the finished entry. */
+void entry_writer_finish(struct entry_writer *w, uint64_t time_ms);
 
 /* Walks the commands of one entry without copying. */
 struct entry_reader {

@@ -22,6 +22,8 @@ void fsm_init(struct fsm *f)
     f->n_members = 0;
     lease_table_init(&f->leases);
     election_table_init(&f->elections);
+    scaling_init(&f->scaling);
+    f->now_ms = 0;
     f->observer = NULL;
 }
 
@@ -35,6 +37,7 @@ void fsm_close(struct fsm *f)
     kv_free(f->kv);
     lease_table_close(&f->leases);
     election_table_close(&f->elections);
+    scaling_close(&f->scaling);
     f->kv = NULL;
     f->revision = 0;
     f->members = NULL;
@@ -234,6 +237,33 @@ static bool argc_ok(const struct entry_cmd *cmd)
         return cmd->argc == 2;
     case ENTRY_OP_FENCE:
         return cmd->argc >= 3;
+    case ENTRY_OP_GROUP_CREATE:
+    case ENTRY_OP_GROUP_UPDATE:
+        return cmd->argc >= 1 && cmd->argc % 2 == 1;
+    case ENTRY_OP_GROUP_DELETE:
+        return cmd->argc == 1 || cmd->argc == 2;
+    case ENTRY_OP_GROUP_SETDESIRED:
+        return cmd->argc == 2 || cmd->argc == 3;
+    case ENTRY_OP_INSTANCE_SETHEALTH:
+    case ENTRY_OP_INSTANCE_PROTECT:
+    case ENTRY_OP_CTRL_ORDER:
+    case ENTRY_OP_CTRL_HEALTH:
+    case ENTRY_OP_CTRL_REMOVE:
+        return cmd->argc == 2;
+    case ENTRY_OP_INSTANCE_TERMINATE:
+    case ENTRY_OP_INSTANCE_ATTACH:
+    case ENTRY_OP_INSTANCE_DETACH:
+    case ENTRY_OP_INSTANCE_STANDBY:
+        return cmd->argc == 3;
+    case ENTRY_OP_INSTANCE_RESUME:
+    case ENTRY_OP_CTRL_CLAIM:
+        return cmd->argc == 1;
+    case ENTRY_OP_ACTIVITY_COMPLETE:
+        return cmd->argc == 3 || cmd->argc == 4;
+    case ENTRY_OP_CTRL_START:
+        return cmd->argc == 6;
+    case ENTRY_OP_CTRL_FINISH:
+        return cmd->argc == 5;
     default:
         return false;
     }
@@ -283,6 +313,10 @@ apply_cmd(struct fsm *f, const struct entry_cmd *cmd, struct buf *reply)
         apply_floor(f, cmd, reply);
         break;
     default:
+        if (cmd->op >= ENTRY_OP_GROUP_CREATE &&
+            cmd->op <= ENTRY_OP_CTRL_REMOVE) {
+            fsm_apply_scaling_op(f, cmd, reply);
+        }
         break; /* unreachable: entry_validate() refused unknown ops */
     }
 }
@@ -304,6 +338,7 @@ int fsm_apply(struct fsm *f,
         return rv;
     }
     rv = entry_reader_open(&er, data, len);
+    f->now_ms = er.header.time_ms;
     while (rv == 0 && (rv = entry_reader_next(&er, &cmd)) == 1) {
         struct buf *reply = NULL;
 

@@ -13,6 +13,7 @@
 
 #include "lib/buf.h"
 #include "lib/slice.h"
+#include "scaling/state.h"
 #include "store/election.h"
 #include "store/kv.h"
 #include "store/lease.h"
@@ -76,6 +77,8 @@ struct fsm {
     size_t n_members;
     struct lease_table leases;
     struct election_table elections;
+    struct scaling scaling; /* auto-scaling groups, instances, activities */
+    uint64_t now_ms; /* the time of the entry being applied (its header's) */
     const struct fsm_observer *observer; /* not owned; may be NULL */
 };
 

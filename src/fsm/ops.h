@@ -24,6 +24,11 @@ void fsm_apply_election_op(struct fsm *f,
                            const struct entry_cmd *cmd,
                            struct buf *reply);
 
+/* Auto-scaling ops (scaling_ops.c). */
+void fsm_apply_scaling_op(struct fsm *f,
+                          const struct entry_cmd *cmd,
+                          struct buf *reply);
+
 /* Parse a lease id argument that must name an existing lease. Returns true
  * with *id set; else writes -ERR (not a number) or -NOLEASE into @reply
  * (if not NULL) and returns false. */

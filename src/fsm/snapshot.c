@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fsm/snapshot_scaling.h"
 #include "lib/crc32c.h"
 #include "lib/err.h"
 #include "lib/mem.h"
@@ -96,6 +97,7 @@ void snapshot_encode(const struct fsm *f, struct buf *out)
     }
 
     encode_elections(f, out);
+    snapshot_encode_scaling(&f->scaling, out);
 
     buf_put_u32(out, crc32c(out->base + start, out->len - start));
 }
@@ -300,6 +302,9 @@ int snapshot_decode(struct fsm *f, const void *data, size_t len)
     }
     if (rv == 0 && version >= 2) {
         rv = decode_elections(&r, &next);
+    }
+    if (rv == 0 && version >= 2) {
+        rv = snapshot_decode_scaling(&r, &next.scaling);
     }
     if (rv == 0 && r.left != 0) {
         rv = SK_ECORRUPT; /* bytes between the last record and the checksum */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "fsm/entry.h"
 #include "lib/log.h"
@@ -209,13 +210,24 @@ static void batch_applied_cb(struct raft_apply *req, int status, void *result)
     propose_flush(pr);
 }
 
+/* The wall clock in ms: the time every entry carries, which the state
+ * machine uses where time matters (cooldowns, grace periods), so that every
+ * node agrees on it. */
+static uint64_t propose_wall_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /* Append @b (already unlinked from the queue). */
 static void append(struct propose *pr, struct propose_batch *b)
 {
     struct raft_buffer rbuf;
     int rv;
 
-    entry_writer_finish(&b->writer);
+    entry_writer_finish(&b->writer, propose_wall_ms());
     b->replies = mem_calloc(b->n ? b->n : 1, sizeof *b->replies);
     rbuf.len = b->writer.buf.len;
     rbuf.base = raft_malloc(rbuf.len);

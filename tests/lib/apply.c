@@ -8,6 +8,8 @@
 
 #include "fsm/entry.h"
 
+uint64_t apply_time_ms;
+
 void apply_cmd(struct fsm *f, struct buf *reply, uint8_t op, size_t argc, ...)
 {
     struct slice argv[APPLY_MAX_ARGS];
@@ -23,7 +25,7 @@ void apply_cmd(struct fsm *f, struct buf *reply, uint8_t op, size_t argc, ...)
     va_end(ap);
     entry_writer_init(&w, 1, 1);
     entry_writer_add(&w, op, argc, argv);
-    entry_writer_finish(&w);
+    entry_writer_finish(&w, apply_time_ms);
     if (reply != NULL) {
         buf_reset(reply);
     }

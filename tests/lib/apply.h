@@ -11,6 +11,9 @@
 
 #define APPLY_MAX_ARGS 16
 
+/* The time apply_cmd() writes in its entries (0 at start). */
+extern uint64_t apply_time_ms;
+
 /* Apply op(@argc C strings) as a one-command entry; its reply replaces the
  * contents of @reply (may be NULL). Fails the test if the entry does not
  * apply. */

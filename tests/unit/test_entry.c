@@ -29,7 +29,7 @@ static size_t build_sample(struct entry_writer *w)
     entry_writer_add(w, ENTRY_OP_DEL, 3, del);
     entry_writer_add(w, ENTRY_OP_CAS, 3, cas);
     len = w->buf.len;
-    entry_writer_finish(w);
+    entry_writer_finish(w, 0);
     return len;
 }
 
@@ -104,19 +104,20 @@ START_TEST(encoding_matches_documented_bytes)
         0x02,                                           /* version */
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, /* origin 2 */
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, /* batch 7 */
+        0x00, 0x00, 0x01, 0x9a, 0xd9, 0x8b, 0x2c, 0x00, /* time */
         0x00, 0x00, 0x00, 0x01,                         /* 1 command */
         0x01,                                           /* SET */
         0x00, 0x00, 0x00, 0x02,                         /* argc 2 */
         0x00, 0x00, 0x00, 0x01, 'k',                    /* "k" */
         0x00, 0x00, 0x00, 0x02, 'v',  '1',              /* "v1" */
-        0x00, 0x00, 0x00,                               /* padding to 40 */
+        0x00, 0x00, 0x00,                               /* padding to 48 */
     };
     static const struct slice args[] = { S("k"), S("v1") };
     struct entry_writer w;
 
     entry_writer_init(&w, 2, 7);
     entry_writer_add(&w, ENTRY_OP_SET, 2, args);
-    entry_writer_finish(&w);
+    entry_writer_finish(&w, 0x19ad98b2c00ULL);
     ck_assert_uint_eq(w.buf.len, sizeof want);
     ck_assert_mem_eq(w.buf.base, want, sizeof want);
     entry_writer_close(&w);
@@ -131,8 +132,8 @@ START_TEST(empty_batch_is_valid)
     struct entry_cmd cmd;
 
     entry_writer_init(&w, 1, 1);
-    entry_writer_finish(&w);
-    ck_assert_uint_eq(w.buf.len, 24); /* 21-byte header, 3 bytes padding */
+    entry_writer_finish(&w, 0);
+    ck_assert_uint_eq(w.buf.len, 32); /* 29-byte header, 3 bytes padding */
     ck_assert_int_eq(entry_validate(w.buf.base, w.buf.len), 0);
     ck_assert_int_eq(entry_reader_open(&er, w.buf.base, w.buf.len), 0);
     ck_assert_int_eq(entry_reader_next(&er, &cmd), 0);
@@ -177,7 +178,7 @@ START_TEST(finished_entries_are_padded_to_8_bytes)
         entry_writer_init(&w, 1, n);
         entry_writer_add(&w, ENTRY_OP_DEL, 1, &arg);
         unpadded = w.buf.len;
-        entry_writer_finish(&w);
+        entry_writer_finish(&w, 0);
         ck_assert_uint_eq(w.buf.len % ENTRY_ALIGN, 0);
         ck_assert_uint_lt(w.buf.len - unpadded, ENTRY_ALIGN);
         for (size_t i = unpadded; i < w.buf.len; i++) {
@@ -235,12 +236,40 @@ END_TEST
 /* A header claiming one command, then @tail as the command bytes. */
 static size_t one_cmd_entry(uint8_t *out, const uint8_t *tail, size_t len)
 {
-    static const uint8_t header[21] = { ENTRY_VERSION, [20] = 1 };
+    static const uint8_t header[29] = { ENTRY_VERSION, [28] = 1 };
 
     memcpy(out, header, sizeof header);
     memcpy(out + sizeof header, tail, len);
     return sizeof header + len;
 }
+
+/* Version 1 entries (no time in the header, ops up to TXN) still read. */
+START_TEST(version_1_entries_are_read)
+{
+    static const uint8_t v1[] = {
+        1, 0, 0,   0, 0, 0, 0, 0, 2,   0, 0,
+        0, 0, 0,   0, 0, 7, 0, 0, 0,   1, ENTRY_OP_SET,
+        0, 0, 0,   2, 0, 0, 0, 1, 'k', 0, 0,
+        0, 1, 'v', 0, 0, 0
+    };
+    uint8_t bad[sizeof v1];
+    struct entry_reader er;
+    struct entry_cmd cmd;
+
+    ck_assert_int_eq(entry_validate(v1, sizeof v1), 0);
+    ck_assert_int_eq(entry_reader_open(&er, v1, sizeof v1), 0);
+    ck_assert_uint_eq(er.header.batch, 7);
+    ck_assert_uint_eq(er.header.time_ms, 0);
+    ck_assert_int_eq(entry_reader_next(&er, &cmd), 1);
+    ck_assert_uint_eq(cmd.argc, 2);
+    entry_reader_close(&er);
+    /* A version 2 op in a version 1 entry is corrupt. */
+    memcpy(bad, v1, sizeof v1);
+    bad[21] = ENTRY_OP_LEASE_GRANT;
+    ck_assert_int_eq(entry_validate(bad, sizeof bad), SK_ECORRUPT);
+}
+
+END_TEST
 
 START_TEST(huge_argc_is_rejected_before_allocating)
 {
@@ -308,13 +337,13 @@ START_TEST(huge_command_count_is_rejected)
     struct entry_writer w;
 
     build_sample(&w);
-    memset(w.buf.base + 17, 0xff, 4);
+    memset(w.buf.base + 25, 0xff, 4);
     ck_assert_int_eq(entry_validate(w.buf.base, w.buf.len), SK_ECORRUPT);
     /* One command more than present: also refused. */
-    w.buf.base[17] = 0;
-    w.buf.base[18] = 0;
-    w.buf.base[19] = 0;
-    w.buf.base[20] = 4;
+    w.buf.base[25] = 0;
+    w.buf.base[26] = 0;
+    w.buf.base[27] = 0;
+    w.buf.base[28] = 4;
     ck_assert_int_eq(entry_validate(w.buf.base, w.buf.len), SK_ECORRUPT);
     entry_writer_close(&w);
 }
@@ -330,7 +359,7 @@ START_TEST(trailing_bytes_are_rejected)
     ck_assert_int_eq(entry_validate(w.buf.base, w.buf.len), SK_ECORRUPT);
     /* A count below the commands present leaves trailing bytes too. */
     w.buf.len--;
-    w.buf.base[20] = 2;
+    w.buf.base[28] = 2;
     ck_assert_int_eq(entry_validate(w.buf.base, w.buf.len), SK_ECORRUPT);
     entry_writer_close(&w);
 }
@@ -339,7 +368,7 @@ END_TEST
 
 START_TEST(unknown_op_is_rejected_by_validate)
 {
-    static const uint8_t ops[] = { 0, ENTRY_OP_REVISION_FLOOR + 1, 0xff };
+    static const uint8_t ops[] = { 0, ENTRY_OP_CTRL_REMOVE + 1, 0xff };
     static const uint8_t base_tail[] = { 0, 0, 0, 0, 1, 0, 0, 0, 1, 'k' };
     uint8_t tail[sizeof base_tail];
     uint8_t data[64];
@@ -410,6 +439,7 @@ static Suite *entry_suite(void)
     tcase_add_test(tc, finished_entries_are_padded_to_8_bytes);
     tcase_add_test(tc, padding_must_be_short_and_zero);
     tcase_add_test(tc, unknown_version_is_rejected);
+    tcase_add_test(tc, version_1_entries_are_read);
     tcase_add_test(tc, huge_argc_is_rejected_before_allocating);
     tcase_add_test(tc, argc_bound_is_exact);
     tcase_add_test(tc, huge_argument_length_is_rejected);

@@ -39,7 +39,7 @@ static int apply_one(struct fsm *f, struct entry_writer *w, struct buf *reply)
 {
     int rv;
 
-    entry_writer_finish(w);
+    entry_writer_finish(w, 0);
     buf_reset(reply);
     rv = fsm_apply(f, w->buf.base, w->buf.len, reply, 1);
     entry_writer_close(w);
@@ -271,7 +271,7 @@ static void build_batch(struct entry_writer *w)
     add_cmd(w, ENTRY_OP_SET, 2, "b", "2");
     add_cmd(w, ENTRY_OP_DEL, 2, "a", "zz");
     add_cmd(w, ENTRY_OP_CAS, 3, "b", "2", "3");
-    entry_writer_finish(w);
+    entry_writer_finish(w, 0);
 }
 
 START_TEST(batch_replies_go_to_their_buffers)
@@ -373,7 +373,7 @@ START_TEST(corrupt_entry_changes_nothing)
     op_at = x.w.buf.len;
     add_cmd(&x.w, 99, 1, "a");
     end = x.w.buf.len;
-    entry_writer_finish(&x.w);
+    entry_writer_finish(&x.w, 0);
     ck_assert_uint_lt(end, x.w.buf.len); /* there is padding to corrupt */
     ck_assert_int_eq(fsm_apply(&x.f, x.w.buf.base, x.w.buf.len, replies, 3),
                      SK_ECORRUPT);
@@ -560,7 +560,7 @@ START_TEST(same_entries_give_identical_state)
 
         entry_writer_init(&w, 1, batch);
         add_random_cmds(&w, 5);
-        entry_writer_finish(&w);
+        entry_writer_finish(&w, 0);
         if (fsm_apply(&a, w.buf.base, w.buf.len, replies, 5) != 0 ||
             fsm_apply(&b, w.buf.base, w.buf.len, NULL, 0) != 0) {
             ck_abort_msg("batch %" PRIu64 " refused", batch);
@@ -573,7 +573,7 @@ START_TEST(same_entries_give_identical_state)
 
         entry_writer_init(&w, 2, batch);
         add_random_cmds(&w, 2);
-        entry_writer_finish(&w);
+        entry_writer_finish(&w, 0);
         if (fsm_apply(&c, w.buf.base, w.buf.len, NULL, 0) != 0) {
             ck_abort_msg("batch %" PRIu64 " refused", batch);
         }

@@ -49,7 +49,7 @@ static void apply_cmd(struct fsm *f, uint8_t op, size_t argc, ...)
     va_end(ap);
     entry_writer_init(&w, 1, 1);
     entry_writer_add(&w, op, argc, argv);
-    entry_writer_finish(&w);
+    entry_writer_finish(&w, 0);
     ck_assert_int_eq(fsm_apply(f, w.buf.base, w.buf.len, NULL, 0), 0);
     entry_writer_close(&w);
 }
@@ -236,7 +236,12 @@ START_TEST(encoding_matches_documented_bytes)
         0,    0,    0,    0,    0,   0,   0, 1, /* version */
         0,    0,    0,    0,    0,   0,   0, 0, /* no lease */
         0,    0,    0,    0,                    /* no elections */
-        0x77, 0x3f, 0x8a, 0xe4,                 /* CRC32C */
+        0,    0,    0,    0,    0,   0,   0, 1, /* next instance id 1 */
+        0,    0,    0,    0,    0,   0,   0, 1, /* next activity id 1 */
+        0,    0,    0,    0,    0,   0,   0, 0, /* no token yet */
+        0,    0,    0,    0,    0,   0,   0, 0, /* controller term 0 */
+        0,    0,    0,    0,                    /* no groups */
+        0x04, 0x18, 0x4a, 0xc7,                 /* CRC32C */
     };
     struct fsm f;
     struct buf snap;
@@ -264,7 +269,12 @@ START_TEST(empty_state_round_trips)
         0,    0,    0,    0,    0,   0,   0, 0, /* no leases */
         0,    0,    0,    0,    0,   0,   0, 0, /* no keys */
         0,    0,    0,    0,                    /* no elections */
-        0x1e, 0x5c, 0xfe, 0x4c,                 /* CRC32C */
+        0,    0,    0,    0,    0,   0,   0, 1, /* next instance id 1 */
+        0,    0,    0,    0,    0,   0,   0, 1, /* next activity id 1 */
+        0,    0,    0,    0,    0,   0,   0, 0, /* no token yet */
+        0,    0,    0,    0,    0,   0,   0, 0, /* controller term 0 */
+        0,    0,    0,    0,                    /* no groups */
+        0x1d, 0xa3, 0x1e, 0x90,                 /* CRC32C */
     };
     struct fsm empty;
     struct fsm dst;
@@ -690,6 +700,12 @@ static void put_v2(struct buf *b, const struct hand_v2 *h)
             buf_put_u64(b, h->cands[i][1]);
         }
     }
+    /* No auto-scaling state: the counters, no groups. */
+    buf_put_u64(b, 1);
+    buf_put_u64(b, 1);
+    buf_put_u64(b, 0);
+    buf_put_u64(b, 0);
+    buf_put_u32(b, 0);
 }
 
 START_TEST(bad_leases_and_elections_are_rejected)

@@ -131,7 +131,7 @@ static void apply_entry(struct fsm *f, uint8_t op, size_t argc, ...)
     va_end(ap);
     entry_writer_init(&w, 1, 1);
     entry_writer_add(&w, op, argc, argv);
-    entry_writer_finish(&w);
+    entry_writer_finish(&w, 0);
     ck_assert_int_eq(fsm_apply(f, w.buf.base, w.buf.len, NULL, 0), 0);
     entry_writer_close(&w);
 }
@@ -1262,7 +1262,7 @@ apply_txn_entry(struct fsm *f, const struct buf *blob, struct buf *reply)
 
     entry_writer_init(&w, 2, 7);
     entry_writer_add(&w, ENTRY_OP_TXN, 1, &arg);
-    entry_writer_finish(&w);
+    entry_writer_finish(&w, 0);
     buf_reset(reply);
     ck_assert_int_eq(fsm_apply(f, w.buf.base, w.buf.len, reply, 1), 0);
     entry_writer_close(&w);
@@ -1326,7 +1326,7 @@ START_TEST(fsm_apply_of_txn_entry_matches_txn_apply)
     entry_writer_init(&ew, 2, 8);
     two[0] = (struct slice){ blobs[0].base, blobs[0].len };
     entry_writer_add(&ew, ENTRY_OP_TXN, 2, two);
-    entry_writer_finish(&ew);
+    entry_writer_finish(&ew, 0);
     buf_reset(&reply_b);
     ck_assert_int_eq(fsm_apply(&b, ew.buf.base, ew.buf.len, &reply_b, 1), 0);
     assert_reply(&reply_b, "-ERR wrong number of arguments for entry op 5\r\n");
@@ -1440,7 +1440,7 @@ START_TEST(same_entries_give_identical_state)
         add_random_txn(&w, &a);
         entry_writer_add(&w, ENTRY_OP_SET, 2, plain);
         add_random_txn(&w, &a);
-        entry_writer_finish(&w);
+        entry_writer_finish(&w, 0);
         for (size_t i = 0; i < 4; i++) {
             buf_reset(&replies[i]);
         }

@@ -1,0 +1,371 @@
+/* The controller's decisions for one group; see plan.h for the rules and
+ * docs/scaling.md for where they come from. */
+#include "scaling/plan.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/mem.h"
+
+#define HOUR_MS 3600000ULL
+
+void plan_init(struct plan *p)
+{
+    memset(p, 0, sizeof *p);
+}
+
+void plan_close(struct plan *p)
+{
+    mem_free(p->actions);
+    plan_init(p);
+}
+
+void plan_format_time(uint64_t ms, char *out)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static struct plan_action *add(struct plan *p, uint8_t kind)
+{
+    struct plan_action *a;
+
+    if (p->n == p->cap) {
+        p->cap = p->cap ? 2 * p->cap : 8;
+        p->actions = mem_realloc(p->actions, p->cap * sizeof *p->actions);
+    }
+    a = &p->actions[p->n++];
+    memset(a, 0, sizeof *a);
+    a->kind = kind;
+    return a;
+}
+
+static void say(struct plan *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void say(struct plan *p, const char *fmt, ...)
+{
+    size_t len = strlen(p->summary);
+    va_list ap;
+
+    if (len + 1 >= sizeof p->summary) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(p->summary + len, sizeof p->summary - len, fmt, ap);
+    va_end(ap);
+}
+
+static bool room(const struct plan *p, const struct plan_input *in)
+{
+    return p->n < in->max_actions;
+}
+
+/* Instances of @g in the group's zone @z counted for launches (InService
+ * and Pending). */
+static size_t zone_load(const struct group *g, const char *z)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < g->n_instances; i++) {
+        const struct instance *in = g->instances[i];
+        if ((in->lifecycle == INSTANCE_IN_SERVICE ||
+             in->lifecycle == INSTANCE_PENDING) &&
+            strcmp(in->zone, z) == 0) {
+            n++;
+        }
+    }
+    return n;
+}
+
+static void plan_delete(const struct scaling *s,
+                        const struct group *g,
+                        const struct plan_input *in,
+                        struct plan *p,
+                        const char *at)
+{
+    struct scaling_counts c;
+    size_t live = 0;
+
+    scaling_count(s, g, &c);
+    for (size_t i = 0; i < g->n_instances && room(p, in); i++) {
+        const struct instance *x = g->instances[i];
+        if (x->lifecycle == INSTANCE_IN_SERVICE ||
+            x->lifecycle == INSTANCE_STANDBY) {
+            struct plan_action *a = add(p, PLAN_TERMINATE);
+            char id[20];
+            instance_id_format(x->id, id);
+            a->instance = x->id;
+            snprintf(a->cause, sizeof a->cause,
+                     "At %s an instance was taken out of service because "
+                     "group %s is being deleted (GROUP.DELETE FORCE): "
+                     "instance %s was selected for termination.",
+                     at, g->name, id);
+        }
+        live += instance_is_live(x);
+    }
+    if (live == 0 && c.unfinished_activities == 0) {
+        add(p, PLAN_REMOVE_GROUP);
+        say(p, "group %s is being deleted and is empty: it is removed.",
+            g->name);
+    } else {
+        say(p,
+            "group %s is being deleted: %zu instances left, %zu "
+            "activities unfinished; terminating %zu now.",
+            g->name, live, c.unfinished_activities, p->n);
+    }
+}
+
+/* Rule 2: replace Unhealthy InService instances, a batch at a time. */
+static void plan_replace(const struct group *g,
+                         const struct plan_input *in,
+                         struct plan *p,
+                         const char *at)
+{
+    size_t batch = g->desired / 10 > 1 ? g->desired / 10 : 1;
+    size_t replacing = 0;
+    size_t started = 0;
+
+    for (size_t i = 0; i < g->n_instances; i++) {
+        replacing += g->instances[i]->lifecycle == INSTANCE_TERMINATING &&
+                     g->instances[i]->replacing;
+    }
+    for (size_t i = 0; i < g->n_instances && room(p, in); i++) {
+        const struct instance *x = g->instances[i];
+        struct plan_action *a;
+        char id[20];
+
+        if (x->lifecycle != INSTANCE_IN_SERVICE ||
+            x->health != INSTANCE_UNHEALTHY) {
+            continue;
+        }
+        if (replacing + started >= batch) {
+            say(p,
+                "unhealthy instances wait: %zu replaced at a time (10%% "
+                "of desired %u, at least 1). ",
+                batch, g->desired);
+            break;
+        }
+        instance_id_format(x->id, id);
+        a = add(p, PLAN_TERMINATE);
+        a->instance = x->id;
+        a->replace = true;
+        snprintf(a->cause, sizeof a->cause,
+                 "At %s an instance was taken out of service in response to "
+                 "a health check: instance %s was Unhealthy (source: %s); a "
+                 "replacement will be launched.",
+                 at, id, instance_source_name(x->health_source));
+        started++;
+    }
+    if (started > 0) {
+        say(p, "replacing %zu unhealthy instances. ", started);
+    }
+}
+
+/* Rule 4a: launch @n instances, each into the zone with the fewest. */
+static void plan_launch(const struct group *g,
+                        size_t n,
+                        size_t capacity,
+                        const struct plan_input *in,
+                        struct plan *p,
+                        const char *at)
+{
+    size_t load[GROUP_ZONES_MAX];
+
+    for (size_t z = 0; z < g->n_zones; z++) {
+        load[z] = zone_load(g, g->zones[z]);
+    }
+    for (size_t k = 0; k < n && room(p, in); k++) {
+        size_t best = 0;
+        struct plan_action *a;
+
+        for (size_t z = 1; z < g->n_zones; z++) {
+            if (load[z] < load[best]) {
+                best = z;
+            }
+        }
+        a = add(p, PLAN_LAUNCH);
+        a->zone = g->zones[best];
+        snprintf(a->cause, sizeof a->cause,
+                 "At %s an instance was started in response to a difference "
+                 "between desired and actual capacity, increasing the "
+                 "capacity from %zu to %u. Zone %s had the fewest instances "
+                 "(%zu).",
+                 at, capacity, g->desired, g->zones[best], load[best]);
+        say(p, "launch 1 in zone %s (it has %zu). ", g->zones[best],
+            load[best]);
+        load[best]++;
+    }
+}
+
+/* Whether @a should be terminated before @b under the group's policies;
+ * ties end with the lower id. */
+static bool terminate_first(const struct group *g,
+                            const struct instance *a,
+                            const struct instance *b,
+                            uint64_t now)
+{
+    for (size_t i = 0; i < g->n_policies; i++) {
+        uint64_t ha;
+        uint64_t hb;
+
+        switch (g->policies[i]) {
+        case GROUP_POLICY_OLDEST:
+            if (a->launch_ms != b->launch_ms) {
+                return a->launch_ms < b->launch_ms;
+            }
+            break;
+        case GROUP_POLICY_NEWEST:
+            if (a->launch_ms != b->launch_ms) {
+                return a->launch_ms > b->launch_ms;
+            }
+            break;
+        default: /* Default and ClosestToNextInstanceHour */
+            ha = HOUR_MS -
+                 (now - (a->launch_ms < now ? a->launch_ms : now)) % HOUR_MS;
+            hb = HOUR_MS -
+                 (now - (b->launch_ms < now ? b->launch_ms : now)) % HOUR_MS;
+            if (ha != hb) {
+                return ha < hb;
+            }
+            break;
+        }
+    }
+    return a->id < b->id;
+}
+
+static bool chosen(const struct plan *p, uint64_t id)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        if (p->actions[i].kind == PLAN_TERMINATE &&
+            p->actions[i].instance == id) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Rule 4b: terminate @n unprotected InService instances: the zone with the
+ * most InService instances that has an unprotected one, then the policies.
+ * Returns how many were chosen. */
+static size_t plan_scale_in(const struct group *g,
+                            size_t n,
+                            size_t capacity,
+                            const struct plan_input *in,
+                            struct plan *p,
+                            const char *at)
+{
+    size_t done = 0;
+
+    while (done < n && room(p, in)) {
+        const struct instance *victim = NULL;
+        const char *zone = NULL;
+        size_t zone_count = 0;
+        struct plan_action *a;
+        char id[20];
+
+        /* The zone: most InService instances, with an unprotected one. */
+        for (size_t i = 0; i < g->n_instances; i++) {
+            const struct instance *x = g->instances[i];
+            size_t count = 0;
+            if (x->lifecycle != INSTANCE_IN_SERVICE || x->protected_ ||
+                chosen(p, x->id)) {
+                continue;
+            }
+            for (size_t j = 0; j < g->n_instances; j++) {
+                const struct instance *y = g->instances[j];
+                count += y->lifecycle == INSTANCE_IN_SERVICE &&
+                         !chosen(p, y->id) && strcmp(y->zone, x->zone) == 0;
+            }
+            if (zone == NULL || count > zone_count ||
+                (count == zone_count && strcmp(x->zone, zone) < 0)) {
+                zone = x->zone;
+                zone_count = count;
+            }
+        }
+        if (zone == NULL) {
+            say(p, "Could not scale to desired capacity because all "
+                   "remaining instances are protected from scale-in. ");
+            break;
+        }
+        for (size_t i = 0; i < g->n_instances; i++) {
+            const struct instance *x = g->instances[i];
+            if (x->lifecycle == INSTANCE_IN_SERVICE && !x->protected_ &&
+                !chosen(p, x->id) && strcmp(x->zone, zone) == 0 &&
+                (victim == NULL || terminate_first(g, x, victim, in->now_ms))) {
+                victim = x;
+            }
+        }
+        instance_id_format(victim->id, id);
+        a = add(p, PLAN_TERMINATE);
+        a->instance = victim->id;
+        snprintf(a->cause, sizeof a->cause,
+                 "At %s an instance was taken out of service in response to "
+                 "a difference between desired and actual capacity, "
+                 "shrinking the capacity from %zu to %u. At %s instance %s "
+                 "was selected for termination: zone %s had the most "
+                 "instances (%zu).",
+                 at, capacity, g->desired, at, id, zone, zone_count);
+        say(p, "terminate %s in zone %s. ", id, zone);
+        done++;
+    }
+    return done;
+}
+
+void plan_group(const struct scaling *s,
+                const struct group *g,
+                const struct plan_input *in,
+                struct plan *p)
+{
+    struct scaling_counts c;
+    size_t capacity;
+    char at[24];
+
+    p->n = 0;
+    p->summary[0] = '\0';
+    p->blocked_until_ms = 0;
+    plan_format_time(in->now_ms, at);
+    if (g->deleting) {
+        plan_delete(s, g, in, p, at);
+        return;
+    }
+    scaling_count(s, g, &c);
+    capacity = c.in_service + c.pending;
+    say(p, "capacity %zu (%zu InService, %zu Pending) of desired %u; ",
+        capacity, c.in_service, c.pending, g->desired);
+    plan_replace(g, in, p, at);
+    capacity -= p->n; /* the instances being replaced no longer count */
+    if (g->honor_cooldown && in->now_ms < g->cooldown_end_ms &&
+        capacity != g->desired) {
+        char until[24];
+        plan_format_time(g->cooldown_end_ms, until);
+        p->blocked_until_ms = g->cooldown_end_ms;
+        say(p,
+            "blocked by cooldown until %s (the desired capacity was set "
+            "with HONORCOOLDOWN).",
+            until);
+        return;
+    }
+    if (capacity < g->desired) {
+        if (in->now_ms < in->launch_after_ms) {
+            char until[24];
+            plan_format_time(in->launch_after_ms, until);
+            p->blocked_until_ms = in->launch_after_ms;
+            say(p, "launches wait until %s after a failed launch.", until);
+            return;
+        }
+        plan_launch(g, g->desired - capacity, capacity, in, p, at);
+    } else if (capacity > g->desired) {
+        if (plan_scale_in(g, capacity - g->desired, capacity, in, p, at) == 0 &&
+            c.in_service == 0) {
+            say(p, "waiting for %zu launches in progress.", c.pending);
+        }
+    } else if (p->n == 0) {
+        say(p, "nothing to do.");
+    }
+}
