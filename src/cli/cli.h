@@ -26,6 +26,10 @@ int cli_txn(const struct options *o, int argc, char **argv);
 int cli_backup(const struct options *o, int argc, char **argv);
 int cli_restore(const struct options *o, int argc, char **argv);
 
+/* agent <instance-id>: heartbeats until the instance leaves its group
+ * (cli_scaling.c) */
+int cli_agent(const struct options *o, int argc, char **argv);
+
 /* Print "scalekeeper: <message>" and the help hint; returns CLI_EXIT_USAGE. */
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -6,25 +6,20 @@
 #include <string.h>
 
 #include "cli/json.h"
-
-/* One column of the members table and the record field it shows. */
-struct column {
-    const char *title;
-    const char *field;
-    int is_flag; /* "1"/"0" shown as yes/no */
-};
+#include "cli/table.h"
 
 static const struct column member_columns[] = {
-    { "ID", "id", 0 },
-    { "ZONE", "zone", 0 },
-    { "ROLE", "role", 0 },
-    { "LEADER", "leader", 1 },
-    { "REACHABLE", "reachable", 1 },
-    { "RAFT", "raft_address", 0 },
-    { "CLIENT", "client_address", 0 },
+    { "ID", "id", false },
+    { "ZONE", "zone", false },
+    { "ROLE", "role", false },
+    { "LEADER", "leader", true },
+    { "REACHABLE", "reachable", true },
+    { "RAFT", "raft_address", false },
+    { "CLIENT", "client_address", false },
 };
 
-#define N_MEMBER_COLUMNS (sizeof member_columns / sizeof member_columns[0])
+static const char *const member_numbers[] = { "id", NULL };
+static const char *const member_flags[] = { "reachable", "leader", NULL };
 
 /* --- Reply shapes ------------------------------------------------------- */
 
@@ -80,37 +75,12 @@ static int is_tuple(const redisReply *r, const int *types, size_t n)
     return 1;
 }
 
-/* A field/value array of bulk strings, like HGETALL's. */
-static int is_record(const redisReply *r)
-{
-    if (!is_type(r, REDIS_REPLY_ARRAY) || r->elements % 2 != 0) {
-        return 0;
-    }
-    for (size_t i = 0; i < r->elements; i++) {
-        if (!is_type(r->element[i], REDIS_REPLY_STRING)) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 /* Whether the bulk string @s is exactly @word. */
 static int str_is(const redisReply *s, const char *word)
 {
     size_t n = strlen(word);
 
     return s->len == n && memcmp(s->str, word, n) == 0;
-}
-
-/* The value of @field in the record @rec, or NULL. */
-static const redisReply *record_get(const redisReply *rec, const char *field)
-{
-    for (size_t i = 0; i + 1 < rec->elements; i += 2) {
-        if (str_is(rec->element[i], field)) {
-            return rec->element[i + 1];
-        }
-    }
-    return NULL;
 }
 
 static int not_found(const struct output *o, const char *key)
@@ -171,115 +141,23 @@ int output_leader(const struct output *o, const char *key, const redisReply *r)
     return CLI_EXIT_OK;
 }
 
-/* The text shown in @col for @rec, "-" when the field is missing. */
-static const char *
-member_cell(const redisReply *rec, const struct column *col, size_t *len)
-{
-    const redisReply *v = record_get(rec, col->field);
-
-    if (v == NULL) {
-        *len = 1;
-        return "-";
-    }
-    if (col->is_flag && v->len == 1 && (v->str[0] == '0' || v->str[0] == '1')) {
-        *len = (v->str[0] == '1') ? 3 : 2;
-        return (v->str[0] == '1') ? "yes" : "no";
-    }
-    *len = v->len;
-    return v->str;
-}
-
-static void member_widths(const redisReply *r, int *widths)
-{
-    for (size_t c = 0; c < N_MEMBER_COLUMNS; c++) {
-        widths[c] = (int)strlen(member_columns[c].title);
-        for (size_t i = 0; i < r->elements; i++) {
-            size_t len;
-            member_cell(r->element[i], &member_columns[c], &len);
-            if (len > (size_t)widths[c] && len < 1024) {
-                widths[c] = (int)len;
-            }
-        }
-    }
-}
-
-static void members_table(FILE *f, const redisReply *r)
-{
-    int widths[N_MEMBER_COLUMNS];
-
-    member_widths(r, widths);
-    for (size_t c = 0; c < N_MEMBER_COLUMNS; c++) {
-        const char *sep = (c + 1 < N_MEMBER_COLUMNS) ? "  " : "\n";
-        int w = (c + 1 < N_MEMBER_COLUMNS) ? widths[c] : 0;
-        fprintf(f, "%-*s%s", w, member_columns[c].title, sep);
-    }
-    for (size_t i = 0; i < r->elements; i++) {
-        for (size_t c = 0; c < N_MEMBER_COLUMNS; c++) {
-            const char *sep = (c + 1 < N_MEMBER_COLUMNS) ? "  " : "\n";
-            int w = (c + 1 < N_MEMBER_COLUMNS) ? widths[c] : 0;
-            size_t len;
-            const char *s =
-                member_cell(r->element[i], &member_columns[c], &len);
-            fprintf(f, "%-*.*s%s", w, (int)len, s, sep);
-        }
-    }
-}
-
-static int is_digits(const char *s, size_t len)
-{
-    if (len == 0 || len > 18) {
-        return 0;
-    }
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* One record as a JSON object: "id" as a number, "reachable" and "leader"
- * as booleans, every other field as a string. */
-static void member_json(FILE *f, const redisReply *rec)
-{
-    fputc('{', f);
-    for (size_t i = 0; i + 1 < rec->elements; i += 2) {
-        const redisReply *name = rec->element[i];
-        const redisReply *v = rec->element[i + 1];
-        int is_flag = str_is(name, "reachable") || str_is(name, "leader");
-        fputs(i > 0 ? "," : "", f);
-        json_string(f, name->str, name->len);
-        fputc(':', f);
-        if (str_is(name, "id") && is_digits(v->str, v->len)) {
-            fprintf(f, "%.*s", (int)v->len, v->str);
-        } else if (is_flag && v->len == 1 &&
-                   (v->str[0] == '0' || v->str[0] == '1')) {
-            fputs(v->str[0] == '1' ? "true" : "false", f);
-        } else {
-            json_string(f, v->str, v->len);
-        }
-    }
-    fputc('}', f);
-}
-
 int output_members(const struct output *o, const char *key, const redisReply *r)
 {
-    if (!is_type(r, REDIS_REPLY_ARRAY)) {
+    static const struct record_types types = { member_numbers, member_flags };
+
+    (void)key;
+    if (!record_list_is(r)) {
         return output_unexpected(o, "MEMBERS", r);
     }
-    for (size_t i = 0; i < r->elements; i++) {
-        if (!is_record(r->element[i])) {
-            return output_unexpected(o, "MEMBERS", r);
-        }
-    }
     if (o->format == OUTPUT_HUMAN) {
-        members_table(o->out, r);
+        table_print(o->out, r, member_columns,
+                    sizeof member_columns / sizeof member_columns[0]);
         return CLI_EXIT_OK;
     }
     fputs("{\"members\":[", o->out);
     for (size_t i = 0; i < r->elements; i++) {
         fputs(i > 0 ? "," : "", o->out);
-        member_json(o->out, r->element[i]);
+        record_json(o->out, r->element[i], &types);
     }
     fputs("]}\n", o->out);
     return CLI_EXIT_OK;

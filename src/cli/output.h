@@ -73,6 +73,32 @@ int output_lease_list(const struct output *o,
                       const char *key,
                       const redisReply *r);
 
+/* Auto-scaling (cli/output_scaling.c): +OK, records, tables. */
+int output_ok(const struct output *o, const char *key, const redisReply *r);
+int output_group(const struct output *o, const char *key, const redisReply *r);
+int output_groups(const struct output *o, const char *key, const redisReply *r);
+int output_instance(const struct output *o,
+                    const char *key,
+                    const redisReply *r);
+int output_instances(const struct output *o,
+                     const char *key,
+                     const redisReply *r);
+int output_activity(const struct output *o,
+                    const char *key,
+                    const redisReply *r);
+int output_activities(const struct output *o,
+                      const char *key,
+                      const redisReply *r);
+int output_attached(const struct output *o,
+                    const char *key,
+                    const redisReply *r);
+int output_heartbeat(const struct output *o,
+                     const char *key,
+                     const redisReply *r);
+int output_explain(const struct output *o,
+                   const char *key,
+                   const redisReply *r);
+
 /* One change event, progress message or election leader message of a push
  * stream (KEYWATCH, ELECTION.OBSERVE), as one line. Returns CLI_EXIT_OK, or
  * CLI_EXIT_REPLY for a message of another shape. */

@@ -119,6 +119,133 @@ static const struct subcommand subcommands[] = {
       .max_args = 1,
       .render = output_lease_ttl },
     { .name = "lease list", .verb = "LEASE.LIST", .render = output_lease_list },
+    { .name = "group create",
+      .verb = "GROUP.CREATE",
+      .args = "<name> MIN n MAX n ZONES z1,z2 [options]",
+      .min_args = 7,
+      .max_args = -1,
+      .is_write = 1,
+      .render = output_ok },
+    { .name = "group update",
+      .verb = "GROUP.UPDATE",
+      .args = "<name> [options]",
+      .min_args = 1,
+      .max_args = -1,
+      .is_write = 1,
+      .render = output_ok },
+    { .name = "group delete",
+      .verb = "GROUP.DELETE",
+      .args = "<name> [FORCE]",
+      .min_args = 1,
+      .max_args = 2,
+      .is_write = 1,
+      .render = output_ok },
+    { .name = "group setdesired",
+      .verb = "GROUP.SETDESIRED",
+      .args = "<name> <n> [HONORCOOLDOWN]",
+      .min_args = 2,
+      .max_args = 3,
+      .is_write = 1,
+      .render = output_ok },
+    { .name = "group get",
+      .verb = "GROUP.GET",
+      .args = "<name>",
+      .min_args = 1,
+      .max_args = 1,
+      .render = output_group },
+    { .name = "group list", .verb = "GROUP.LIST", .render = output_groups },
+    { .name = "group explain",
+      .verb = "GROUP.EXPLAIN",
+      .args = "<name>",
+      .min_args = 1,
+      .max_args = 1,
+      .render = output_explain },
+    { .name = "instance list",
+      .verb = "INSTANCE.LIST",
+      .args = "<group>",
+      .min_args = 1,
+      .max_args = 1,
+      .render = output_instances },
+    { .name = "instance get",
+      .verb = "INSTANCE.GET",
+      .args = "<id>",
+      .min_args = 1,
+      .max_args = 1,
+      .render = output_instance },
+    { .name = "instance heartbeat",
+      .verb = "INSTANCE.HEARTBEAT",
+      .args = "<id>",
+      .min_args = 1,
+      .max_args = 1,
+      .render = output_heartbeat },
+    { .name = "instance sethealth",
+      .verb = "INSTANCE.SETHEALTH",
+      .args = "<id> Healthy|Unhealthy",
+      .min_args = 2,
+      .max_args = 2,
+      .is_write = 1,
+      .render = output_ok },
+    { .name = "instance protect",
+      .verb = "INSTANCE.PROTECT",
+      .args = "<id> 0|1",
+      .min_args = 2,
+      .max_args = 2,
+      .is_write = 1,
+      .render = output_ok },
+    { .name = "instance terminate",
+      .verb = "INSTANCE.TERMINATE",
+      .args = "<id> DECREMENT 0|1",
+      .min_args = 3,
+      .max_args = 3,
+      .is_write = 1,
+      .render = output_ok },
+    { .name = "instance attach",
+      .verb = "INSTANCE.ATTACH",
+      .args = "<group> <zone> <address>",
+      .min_args = 3,
+      .max_args = 3,
+      .is_write = 1,
+      .render = output_attached },
+    { .name = "instance detach",
+      .verb = "INSTANCE.DETACH",
+      .args = "<id> DECREMENT 0|1",
+      .min_args = 3,
+      .max_args = 3,
+      .is_write = 1,
+      .render = output_ok },
+    { .name = "instance standby",
+      .verb = "INSTANCE.STANDBY",
+      .args = "<id> DECREMENT 0|1",
+      .min_args = 3,
+      .max_args = 3,
+      .is_write = 1,
+      .render = output_ok },
+    { .name = "instance resume",
+      .verb = "INSTANCE.RESUME",
+      .args = "<id>",
+      .min_args = 1,
+      .max_args = 1,
+      .is_write = 1,
+      .render = output_ok },
+    { .name = "activity list",
+      .verb = "ACTIVITY.LIST",
+      .args = "<group> [COUNT n] [BEFORE id]",
+      .min_args = 1,
+      .max_args = 5,
+      .render = output_activities },
+    { .name = "activity get",
+      .verb = "ACTIVITY.GET",
+      .args = "<id>",
+      .min_args = 1,
+      .max_args = 1,
+      .render = output_activity },
+    { .name = "activity complete",
+      .verb = "ACTIVITY.COMPLETE",
+      .args = "<id> <token> Successful|Failed [details]",
+      .min_args = 3,
+      .max_args = 4,
+      .is_write = 1,
+      .render = output_ok },
 };
 
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
@@ -171,6 +298,22 @@ static const char usage_text[] =
     "  restore <file> [--bump-revision N] [--force]\n"
     "                              write a backup's keys into a cluster, at\n"
     "                              revisions above the backup's + N (1e9)\n"
+    "  group create <name> MIN n MAX n ZONES z1,z2 [DESIRED n] [ACTUATOR a]\n"
+    "               [COOLDOWN s] [GRACE s] [HEARTBEAT-TTL s] [TERMINATION "
+    "p,..]\n"
+    "               [PROTECT-NEW 0|1]   a new auto-scaling group\n"
+    "  group update <name> [options]  change a group (same options)\n"
+    "  group delete <name> [FORCE]  delete (FORCE: terminate its instances)\n"
+    "  group setdesired <name> <n> [HONORCOOLDOWN]\n"
+    "  group get <name> | group list | group explain <name>\n"
+    "  instance list <group> | instance get <id> | instance heartbeat <id>\n"
+    "  instance sethealth <id> Healthy|Unhealthy | instance protect <id> 0|1\n"
+    "  instance terminate|detach|standby <id> DECREMENT 0|1\n"
+    "  instance attach <group> <zone> <address> | instance resume <id>\n"
+    "  activity list <group> [COUNT n] [BEFORE id] | activity get <id>\n"
+    "  activity complete <id> <token> Successful|Failed [details]\n"
+    "  agent <instance-id>         send an instance's heartbeats until it\n"
+    "                              leaves its group\n"
     "A value argument given as - is read from standard input (binary safe).\n"
     "\n"
     "Options (before the command):\n"
@@ -323,6 +466,8 @@ run_session_command(const struct options *o, int argc, char **argv, int *rc)
         *rc = cli_txn(o, argc - 1, argv + 1);
     } else if (strcmp(argv[0], "backup") == 0) {
         *rc = cli_backup(o, argc - 1, argv + 1);
+    } else if (strcmp(argv[0], "agent") == 0) {
+        *rc = cli_agent(o, argc - 1, argv + 1);
     } else if (strcmp(argv[0], "restore") == 0) {
         *rc = cli_restore(o, argc - 1, argv + 1);
     } else if (argc >= 2 && strcmp(argv[0], "lease") == 0 &&

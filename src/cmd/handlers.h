@@ -123,4 +123,51 @@ int cmd_fence(struct call *c, uint8_t *op);
 void cmd_observe(struct call *c);
 void cmd_unobserve(struct call *c);
 
+/* cmd_scaling.c: GROUP.*, INSTANCE.*, ACTIVITY.* */
+int cmd_group_create(struct call *c, uint8_t *op);
+int cmd_group_update(struct call *c, uint8_t *op);
+int cmd_group_delete(struct call *c, uint8_t *op);
+int cmd_group_setdesired(struct call *c, uint8_t *op);
+int cmd_check_group(struct call *c);
+void cmd_group_get(struct node *n,
+                   size_t argc,
+                   const struct slice *argv,
+                   struct buf *reply);
+void cmd_group_list(struct node *n,
+                    size_t argc,
+                    const struct slice *argv,
+                    struct buf *reply);
+void cmd_group_explain(struct node *n,
+                       size_t argc,
+                       const struct slice *argv,
+                       struct buf *reply);
+int cmd_check_instance(struct call *c);
+int cmd_instance_sethealth(struct call *c, uint8_t *op);
+int cmd_instance_protect(struct call *c, uint8_t *op);
+int cmd_instance_terminate(struct call *c, uint8_t *op);
+int cmd_instance_detach(struct call *c, uint8_t *op);
+int cmd_instance_standby(struct call *c, uint8_t *op);
+int cmd_instance_resume(struct call *c, uint8_t *op);
+int cmd_instance_attach(struct call *c, uint8_t *op);
+void cmd_instance_list(struct node *n,
+                       size_t argc,
+                       const struct slice *argv,
+                       struct buf *reply);
+void cmd_instance_get(struct node *n,
+                      size_t argc,
+                      const struct slice *argv,
+                      struct buf *reply);
+void cmd_instance_heartbeat(struct call *c);
+int cmd_check_activity_list(struct call *c);
+void cmd_activity_list(struct node *n,
+                       size_t argc,
+                       const struct slice *argv,
+                       struct buf *reply);
+int cmd_check_activity(struct call *c);
+void cmd_activity_get(struct node *n,
+                      size_t argc,
+                      const struct slice *argv,
+                      struct buf *reply);
+int cmd_activity_complete(struct call *c, uint8_t *op);
+
 #endif

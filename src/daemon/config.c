@@ -144,6 +144,25 @@ static const struct config_opt options[] = {
       "Redis keyspace notifications published to SUBSCRIBE/PSUBSCRIBE, as "
       "Redis' setting of that name; empty for none",
       NULL, NULL },
+
+    { "actuator", CONFIG_OPT_ACTUATOR, FIELD(actuators), 0, 0, "NAME=exec:PATH",
+      "a program that launches and terminates instances for groups with "
+      "ACTUATOR NAME; repeatable",
+      "none", "Auto-scaling:" },
+    { "local-actuator-dir", CONFIG_OPT_STRING, FIELD(local_actuator_dir), 0, 0,
+      "DIR",
+      "enables the built-in actuator 'local', which runs each instance as a "
+      "process on this machine and keeps its records in DIR",
+      "none", NULL },
+    { "local-actuator-boot-ms", CONFIG_OPT_UINT, FIELD(local_actuator_boot_ms),
+      0, TIMEOUT_MS_MAX, "MS",
+      "how long a local launch or termination takes to report, as a "
+      "machine's boot or shutdown would (the worker starts at once)",
+      "0", NULL },
+    { "actuator-timeout-ms", CONFIG_OPT_UINT, FIELD(actuator_timeout_ms), 100,
+      TIMEOUT_MS_MAX, "MS",
+      "time an actuator call may take before it is killed and failed", NULL,
+      NULL },
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -173,6 +192,7 @@ void config_init(struct config *c)
     c->watch_history_bytes = 32 * CONFIG_MIB;
     c->watch_progress_ms = 10000;
     c->notify_keyspace_events = mem_strdup("AKE");
+    c->actuator_timeout_ms = 60000;
 }
 
 void config_close(struct config *c)
@@ -185,6 +205,8 @@ void config_close(struct config *c)
     mem_free(c->data_dir);
     mem_free(c->log_level);
     mem_free(c->notify_keyspace_events);
+    mem_free(c->local_actuator_dir);
+    config_value_actuators_free(c->actuators, c->n_actuators);
     config_value_peers_free(c->bootstrap, c->n_bootstrap);
     memset(c, 0, sizeof *c);
 }

@@ -14,6 +14,13 @@ struct config_peer {
     char *raft_address; /* owned, "HOST:PORT" */
 };
 
+/* --actuator NAME=exec:PATH: a program that launches and terminates
+ * instances for groups with ACTUATOR NAME (docs/scaling.md §6). */
+struct config_actuator {
+    char *name; /* owned */
+    char *path; /* owned, absolute */
+};
+
 struct config {
     uint64_t id;                   /* --id N, required, >= 1 */
     char *zone;                    /* --zone NAME, default "default" */
@@ -48,6 +55,12 @@ struct config {
     size_t watch_history_bytes;   /* --watch-history-bytes, default 32 MiB */
     unsigned watch_progress_ms;   /* --watch-progress-ms, default 10000 */
     char *notify_keyspace_events; /* --notify-keyspace-events, "AKE" */
+
+    struct config_actuator *actuators; /* --actuator, repeatable; owned */
+    size_t n_actuators;
+    char *local_actuator_dir;        /* --local-actuator-dir: enables "local" */
+    unsigned local_actuator_boot_ms; /* --local-actuator-boot-ms, 0 */
+    unsigned actuator_timeout_ms;    /* --actuator-timeout-ms, default 60000 */
 };
 
 enum {

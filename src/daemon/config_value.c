@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon/config.h"
 #include "lib/log.h"
@@ -378,6 +379,68 @@ err:
     return rv;
 }
 
+void config_value_actuators_free(struct config_actuator *a, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        mem_free(a[i].name);
+        mem_free(a[i].path);
+    }
+    mem_free(a);
+}
+
+/* NAME=exec:PATH, appended to the actuators; "local" and "external" are
+ * built in. */
+static int add_actuator(struct config *c,
+                        const char *value,
+                        const struct config_origin *o,
+                        char *errmsg)
+{
+    const char *eq = strchr(value, '=');
+    size_t name_len = eq != NULL ? (size_t)(eq - value) : 0;
+    const char *path;
+    struct config_actuator *a;
+
+    if (eq == NULL || name_len == 0 || name_len > 64 ||
+        strncmp(eq + 1, "exec:", 5) != 0) {
+        return fail_at(errmsg, o, "must be NAME=exec:PATH, not '%s'", value);
+    }
+    for (size_t i = 0; i < name_len; i++) {
+        char ch = value[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+              (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
+              ch == '.')) {
+            return fail_at(errmsg, o,
+                           "actuator names are letters, digits, '-', '_' "
+                           "or '.'");
+        }
+    }
+    if ((name_len == 5 && strncmp(value, "local", 5) == 0) ||
+        (name_len == 8 && strncmp(value, "external", 8) == 0)) {
+        return fail_at(errmsg, o, "'%.*s' is a built-in actuator",
+                       (int)name_len, value);
+    }
+    for (size_t i = 0; i < c->n_actuators; i++) {
+        if (strlen(c->actuators[i].name) == name_len &&
+            strncmp(c->actuators[i].name, value, name_len) == 0) {
+            return fail_at(errmsg, o, "actuator '%.*s' is defined twice",
+                           (int)name_len, value);
+        }
+    }
+    path = eq + 1 + 5;
+    if (path[0] != '/' || access(path, X_OK) != 0) {
+        return fail_at(errmsg, o,
+                       "'%s' is not an absolute path to an "
+                       "executable file",
+                       path);
+    }
+    c->actuators =
+        mem_realloc(c->actuators, (c->n_actuators + 1) * sizeof *c->actuators);
+    a = &c->actuators[c->n_actuators++];
+    a->name = mem_strndup(value, name_len);
+    a->path = mem_strdup(path);
+    return 0;
+}
+
 int config_value_set(struct config *c,
                      const struct config_opt *opt,
                      const char *value,
@@ -401,6 +464,8 @@ int config_value_set(struct config *c,
         return set_number(c, opt, value, o, errmsg);
     case CONFIG_OPT_BOOTSTRAP:
         return set_bootstrap(c, value, o, errmsg);
+    case CONFIG_OPT_ACTUATOR:
+        return add_actuator(c, value, o, errmsg);
     case CONFIG_OPT_ADDRESS:
         if (config_split_address(value, NULL, 0, NULL) != 0) {
             return fail_at(errmsg, o,

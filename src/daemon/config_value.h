@@ -23,6 +23,7 @@ enum config_opt_kind {
     CONFIG_OPT_BOOTSTRAP, /* struct config_peer[], ID=HOST:PORT,... */
     CONFIG_OPT_LOG_LEVEL, /* char *, a level log_level_parse() accepts */
     CONFIG_OPT_NOTIFY,    /* char *, notify-keyspace-events classes */
+    CONFIG_OPT_ACTUATOR,  /* struct config_actuator[], appended to */
 };
 
 /* One row of the option table (config.c), which drives the command-line
@@ -65,6 +66,9 @@ int config_value_set(struct config *c,
  * address, the heartbeat is shorter than the election timeout, ...).
  * Returns 0, or SK_EINVAL with a message in @errmsg. */
 int config_value_validate(const struct config *c, char errmsg[SK_ERRMSG_SIZE]);
+
+/* Free @n actuators, then the array (which may be NULL). */
+void config_value_actuators_free(struct config_actuator *a, size_t n);
 
 /* Free the addresses of @n peers, then @peers itself (which may be NULL). */
 void config_value_peers_free(struct config_peer *peers, size_t n);

@@ -9,7 +9,7 @@
 #include "lib/err.h"
 #include "lib/mem.h"
 
-/* Where the u64 time and the u32 command count sit in a version 2 header:
+/* Where the u64 time and the u32 command count sit in a version 3 header:
  * after u8 version, u64 origin, u64 batch. */
 #define ENTRY_TIME_OFFSET   17
 #define ENTRY_N_CMDS_OFFSET 25
@@ -80,7 +80,7 @@ int entry_reader_open(struct entry_reader *er, const void *data, size_t len)
     h->version = reader_u8(&er->r);
     h->origin = reader_u64(&er->r);
     h->batch = reader_u64(&er->r);
-    h->time_ms = h->version >= 2 ? reader_u64(&er->r) : 0;
+    h->time_ms = h->version >= 3 ? reader_u64(&er->r) : 0;
     h->n_cmds = reader_u32(&er->r);
     if (er->r.failed || h->version < ENTRY_VERSION_MIN ||
         h->version > ENTRY_VERSION) {
@@ -153,7 +153,7 @@ static bool op_known(uint8_t version, uint8_t op)
     case ENTRY_OP_REVISION_FLOOR:
         return version >= 2;
     default:
-        return version >= 2 && op >= ENTRY_OP_GROUP_CREATE &&
+        return version >= 3 && op >= ENTRY_OP_GROUP_CREATE &&
                op <= ENTRY_OP_CTRL_REMOVE;
     }
 }

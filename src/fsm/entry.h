@@ -4,7 +4,7 @@
  *   u8  format version (ENTRY_VERSION)
  *   u64 origin node id   (who proposed it; replies are routed there)
  *   u64 batch sequence   (per origin; matches replies to waiting clients)
- *   u64 time             (version 2: the proposer's wall clock in ms when it
+ *   u64 time             (version 3: the proposer's wall clock in ms when it
  *                         appended the entry; the only time apply knows)
  *   u32 number of commands
  *   then per command: u8 op, u32 argc, argc x (u32 length, bytes)
@@ -19,9 +19,10 @@
 #include "lib/buf.h"
 #include "lib/slice.h"
 
-/* Version 2 added the lease, election and fence ops; version 1 entries
- * (ops 1-5) are still read. */
-#define ENTRY_VERSION     2
+/* Version 2 added the lease, election and fence ops; version 3 the time
+ * in the header and the auto-scaling ops. Versions 1 (ops 1-5) and 2 are
+ * still read, with a time of 0. */
+#define ENTRY_VERSION     3
 #define ENTRY_VERSION_MIN 1
 
 /* The raft library requires entry lengths in multiples of 8 bytes: a
@@ -47,7 +48,7 @@ enum entry_op {
     ENTRY_OP_WITHDRAW = 13,        /* name lease */
     ENTRY_OP_FENCE = 14,           /* name token command [arg ...] */
     ENTRY_OP_REVISION_FLOOR = 15,  /* revision */
-    /* Auto-scaling (fsm/scaling_ops.c): clients' commands... */
+    /* Version 3: auto-scaling (fsm/scaling_ops.c): clients' commands... */
     ENTRY_OP_GROUP_CREATE = 16,       /* name option value ... */
     ENTRY_OP_GROUP_UPDATE = 17,       /* name option value ... */
     ENTRY_OP_GROUP_DELETE = 18,       /* name [FORCE] */
@@ -62,7 +63,7 @@ enum entry_op {
     ENTRY_OP_ACTIVITY_COMPLETE = 27,  /* id token status [details] */
     /* ...and the leader's controller, each with the raft term it was
      * decided in (refused once a later controller has claimed). */
-    ENTRY_OP_CTRL_CLAIM = 28,  /* term */
+    ENTRY_OP_CTRL_CLAIM = 28,  /* term node */
     ENTRY_OP_CTRL_START = 29,  /* term group kind target replace cause */
     ENTRY_OP_CTRL_ORDER = 30,  /* term activity */
     ENTRY_OP_CTRL_FINISH = 31, /* term activity token status details */
@@ -74,7 +75,7 @@ struct entry_header {
     uint8_t version;
     uint64_t origin;
     uint64_t batch;
-    uint64_t time_ms; /* 0 in version 1 entries */
+    uint64_t time_ms; /* 0 in version 1 and 2 entries */
     uint32_t n_cmds;
 };
 

@@ -246,6 +246,7 @@ static bool argc_ok(const struct entry_cmd *cmd)
         return cmd->argc == 2 || cmd->argc == 3;
     case ENTRY_OP_INSTANCE_SETHEALTH:
     case ENTRY_OP_INSTANCE_PROTECT:
+    case ENTRY_OP_CTRL_CLAIM:
     case ENTRY_OP_CTRL_ORDER:
     case ENTRY_OP_CTRL_HEALTH:
     case ENTRY_OP_CTRL_REMOVE:
@@ -256,7 +257,6 @@ static bool argc_ok(const struct entry_cmd *cmd)
     case ENTRY_OP_INSTANCE_STANDBY:
         return cmd->argc == 3;
     case ENTRY_OP_INSTANCE_RESUME:
-    case ENTRY_OP_CTRL_CLAIM:
         return cmd->argc == 1;
     case ENTRY_OP_ACTIVITY_COMPLETE:
         return cmd->argc == 3 || cmd->argc == 4;

@@ -633,8 +633,19 @@ static bool term_ok(struct fsm *f, struct slice arg, struct buf *reply)
 static void
 ctrl_claim_op(struct fsm *f, const struct slice *a, struct buf *reply)
 {
-    if (term_ok(f, a[0], reply) && reply != NULL) {
-        reply_int(reply, (long long)f->scaling.ctrl_term);
+    uint64_t node = 0;
+
+    if (!slice_to_u64(a[1], &node)) {
+        if (reply != NULL) {
+            reply_error(reply, "ERR", "CTRL.CLAIM: bad node id");
+        }
+        return;
+    }
+    if (term_ok(f, a[0], reply)) {
+        f->scaling.ctrl_node = node;
+        if (reply != NULL) {
+            reply_int(reply, (long long)f->scaling.ctrl_term);
+        }
     }
 }
 
@@ -692,6 +703,7 @@ ctrl_start_op(struct fsm *f, const struct slice *a, struct buf *reply)
     g->honor_cooldown = false;
     act->token = scaling_next_token(&f->scaling);
     act->attempts = 1;
+    act->started_by = act->ordered_by = f->scaling.ctrl_node;
     act->progress = 50;
     if (reply != NULL) {
         reply_array(reply, 3);
@@ -726,6 +738,7 @@ ctrl_order_op(struct fsm *f, const struct slice *a, struct buf *reply)
     act->progress = 50;
     act->token = scaling_next_token(&f->scaling);
     act->attempts++;
+    act->ordered_by = f->scaling.ctrl_node;
     if (reply != NULL) {
         reply_int(reply, (long long)act->token);
     }
@@ -839,5 +852,8 @@ void fsm_apply_scaling_op(struct fsm *f,
         break;
     default:
         break;
+    }
+    if (f->observer != NULL && f->observer->scaling_changed != NULL) {
+        f->observer->scaling_changed(f->observer->data);
     }
 }

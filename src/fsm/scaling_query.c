@@ -134,7 +134,7 @@ void scaling_reply_activity(struct buf *b, const struct activity *a)
     char id[20];
 
     instance_id_format(a->instance, id);
-    reply_array(b, 2 * 14);
+    reply_array(b, 2 * 16);
     field_u64(b, "id", a->id);
     field(b, "group", a->group);
     field(b, "instance", id);
@@ -148,6 +148,8 @@ void scaling_reply_activity(struct buf *b, const struct activity *a)
     field_time(b, "end_time", a->end_ms);
     field_u64(b, "token", a->token);
     field_u64(b, "attempts", a->attempts);
+    field_u64(b, "started_by", a->started_by);
+    field_u64(b, "ordered_by", a->ordered_by);
     field(b, "details", a->details);
 }
 

@@ -303,7 +303,7 @@ int snapshot_decode(struct fsm *f, const void *data, size_t len)
     if (rv == 0 && version >= 2) {
         rv = decode_elections(&r, &next);
     }
-    if (rv == 0 && version >= 2) {
+    if (rv == 0 && version >= 3) {
         rv = snapshot_decode_scaling(&r, &next.scaling);
     }
     if (rv == 0 && r.left != 0) {

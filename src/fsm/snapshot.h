@@ -9,9 +9,9 @@
 #include "fsm/fsm.h"
 #include "lib/buf.h"
 
-/* Version 2 added leases, key leases and elections; version 1 is still
- * read. */
-#define SNAPSHOT_VERSION 2
+/* Version 2 added leases, key leases and elections, version 3 the
+ * auto-scaling state; versions 1 and 2 are still read. */
+#define SNAPSHOT_VERSION 3
 
 /* Largest decompressed snapshot a node accepts. */
 #define SNAPSHOT_MAX_BYTES ((size_t)16 << 30)

@@ -67,6 +67,8 @@ encode_group(const struct scaling *s, const struct group *g, struct buf *out)
         buf_put_u64(out, a->end_ms);
         buf_put_u64(out, a->token);
         buf_put_u32(out, a->attempts);
+        buf_put_u64(out, a->started_by);
+        buf_put_u64(out, a->ordered_by);
     }
 }
 
@@ -76,6 +78,7 @@ void snapshot_encode_scaling(const struct scaling *s, struct buf *out)
     buf_put_u64(out, s->next_activity);
     buf_put_u64(out, s->last_token);
     buf_put_u64(out, s->ctrl_term);
+    buf_put_u64(out, s->ctrl_node);
     buf_put_u32(out, (uint32_t)s->n_groups);
     for (size_t i = 0; i < s->n_groups; i++) {
         encode_group(s, s->groups[i], out);
@@ -164,6 +167,8 @@ decode_activities(struct reader *r, struct scaling *s, struct group *g)
         a->end_ms = reader_u64(r);
         a->token = reader_u64(r);
         a->attempts = reader_u32(r);
+        a->started_by = reader_u64(r);
+        a->ordered_by = reader_u64(r);
         a->group = mem_strdup(g->name);
         if (!ok || r->failed || a->id <= prev || a->id >= s->next_activity ||
             a->kind == 0 || a->kind > ACTIVITY_DETACH || a->status == 0 ||
@@ -234,6 +239,7 @@ int snapshot_decode_scaling(struct reader *r, struct scaling *s)
     s->next_activity = reader_u64(r);
     s->last_token = reader_u64(r);
     s->ctrl_term = reader_u64(r);
+    s->ctrl_node = reader_u64(r);
     n = reader_u32(r);
     if (r->failed || s->next_instance == 0 || s->next_activity == 0 ||
         n > r->left / 40) {

@@ -109,6 +109,13 @@ observe_lease(void *data, enum fsm_lease_change change, const struct lease *l)
     lessor_lease_changed(&n->lessor, change, l);
 }
 
+static void observe_scaling(void *data)
+{
+    struct node *n = data;
+
+    controller_changed(&n->controller);
+}
+
 static void observe_floor(void *data, uint64_t rev)
 {
     struct node *n = data;
@@ -133,11 +140,15 @@ int node_init(struct node *n,
     members_init(&n->members, n);
     feed_init(&n->feed, n);
     lessor_init(&n->lessor, n);
+    heartbeats_init(&n->heartbeats, n);
+    controller_init(&n->controller, n);
+    actuators_init(&n->actuators, n);
     n->observer = (struct fsm_observer){ .data = n,
                                          .key_changed = observe_key,
                                          .election_changed = observe_election,
                                          .lease_changed = observe_lease,
-                                         .revision_floored = observe_floor };
+                                         .revision_floored = observe_floor,
+                                         .scaling_changed = observe_scaling };
     n->fsm.observer = &n->observer;
     /* Checked when the configuration was parsed. */
     notify_flags_parse(cfg->notify_keyspace_events,
@@ -235,6 +246,7 @@ static void check_cb(uv_check_t *check)
     if (n->closing) {
         return;
     }
+    controller_flush(&n->controller);
     propose_flush(&n->propose);
     feed_flush(&n->feed);
 }
@@ -250,6 +262,7 @@ static void leadership_changed(struct node *n, int state, raft_id leader)
     }
     if ((n->known_state == RAFT_LEADER) != (state == RAFT_LEADER)) {
         lessor_leadership(&n->lessor, state == RAFT_LEADER);
+        controller_leadership(&n->controller, state == RAFT_LEADER);
     }
     if (state == RAFT_LEADER) {
         log_info("elected leader term=%llu index=%llu",
@@ -286,6 +299,7 @@ static void tick_cb(uv_timer_t *timer)
     forward_tick(&n->forward);
     park_retry(&n->park);
     lessor_tick(&n->lessor);
+    controller_tick(&n->controller);
 }
 
 int node_start(struct node *n, char errmsg[SK_ERRMSG_SIZE])
@@ -351,6 +365,8 @@ void node_close(struct node *n, node_close_cb cb)
     members_close(&n->members);
     feed_close(&n->feed);
     lessor_close(&n->lessor);
+    controller_close(&n->controller);
+    actuators_close(&n->actuators);
     raft_close(&n->raft, raft_closed_cb);
 }
 
@@ -362,4 +378,6 @@ void node_fini(struct node *n)
     fsm_close(&n->fsm);
     feed_fini(&n->feed);
     lessor_close(&n->lessor);
+    controller_close(&n->controller);
+    heartbeats_close(&n->heartbeats);
 }

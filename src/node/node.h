@@ -14,8 +14,11 @@
 
 #include "daemon/config.h"
 #include "fsm/fsm.h"
+#include "node/actuator.h"
+#include "node/controller.h"
 #include "node/feed.h"
 #include "node/forward.h"
+#include "node/heartbeats.h"
 #include "node/lessor.h"
 #include "node/members.h"
 #include "node/park.h"
@@ -54,6 +57,9 @@ struct node {
     struct members members;
     struct feed feed;             /* change history and push consumers */
     struct lessor lessor;         /* lease clocks, on the leader */
+    struct controller controller; /* auto-scaling, on the leader */
+    struct heartbeats heartbeats; /* instance heartbeats, on the leader */
+    struct actuators actuators;   /* what the controller calls */
     struct fsm_observer observer; /* fsm changes -> feed, lessor */
     unsigned notify_flags;        /* notify-keyspace-events (CONFIG SET) */
     uv_check_t check; /* end of each loop iteration: append batches */

@@ -45,9 +45,11 @@ struct activity {
     char *cause;       /* owned */
     char *details;     /* owned: actuator output, at most DETAILS_MAX */
     uint64_t start_ms;
-    uint64_t end_ms;   /* 0 while unfinished */
-    uint64_t token;    /* of the latest order; 0 before the first */
-    uint32_t attempts; /* orders so far */
+    uint64_t end_ms;     /* 0 while unfinished */
+    uint64_t token;      /* of the latest order; 0 before the first */
+    uint32_t attempts;   /* orders so far */
+    uint64_t started_by; /* node id of the controller that decided it */
+    uint64_t ordered_by; /* and of the one that ordered it last */
 };
 
 const char *activity_kind_name(uint8_t kind);

@@ -351,7 +351,7 @@ int group_create(struct slice name,
     g->min = o->min;
     g->max = o->max;
     g->desired = desired;
-    g->actuator = mem_strdup("");
+    g->actuator = mem_strdup("external"); /* a provisioner completes */
     g->cooldown_s = DEFAULT_COOLDOWN_S;
     g->grace_s = DEFAULT_GRACE_S;
     g->policies[0] = GROUP_POLICY_DEFAULT;

@@ -66,9 +66,12 @@ static bool room(const struct plan *p, const struct plan_input *in)
     return p->n < in->max_actions;
 }
 
-/* Instances of @g in the group's zone @z counted for launches (InService
- * and Pending). */
-static size_t zone_load(const struct group *g, const char *z)
+static bool chosen(const struct plan *p, uint64_t id);
+
+/* Instances of @g in the group's zone @z counted for launches: InService
+ * and Pending ones, except those this plan terminates (replacements). */
+static size_t
+zone_load(const struct group *g, const char *z, const struct plan *p)
 {
     size_t n = 0;
 
@@ -76,7 +79,7 @@ static size_t zone_load(const struct group *g, const char *z)
         const struct instance *in = g->instances[i];
         if ((in->lifecycle == INSTANCE_IN_SERVICE ||
              in->lifecycle == INSTANCE_PENDING) &&
-            strcmp(in->zone, z) == 0) {
+            strcmp(in->zone, z) == 0 && !chosen(p, in->id)) {
             n++;
         }
     }
@@ -167,6 +170,52 @@ static void plan_replace(const struct group *g,
     }
 }
 
+static bool has_unfinished(const struct scaling *s,
+                           const struct group *g,
+                           uint64_t instance)
+{
+    for (size_t i = 0; i < g->n_activities; i++) {
+        const struct activity *a = scaling_activity(s, g->activities[i]);
+        if (a->instance == instance && !activity_is_finished(a)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Rule 3: a termination that failed is tried again (after the backoff). */
+static void plan_retry(const struct scaling *s,
+                       const struct group *g,
+                       const struct plan_input *in,
+                       struct plan *p,
+                       const char *at)
+{
+    for (size_t i = 0; i < g->n_instances && room(p, in); i++) {
+        const struct instance *x = g->instances[i];
+        struct plan_action *a;
+        char id[20];
+
+        if (x->lifecycle != INSTANCE_TERMINATING ||
+            has_unfinished(s, g, x->id)) {
+            continue;
+        }
+        if (in->now_ms < in->launch_after_ms) {
+            p->blocked_until_ms = in->launch_after_ms;
+            say(p, "a failed termination is retried after the backoff. ");
+            return;
+        }
+        instance_id_format(x->id, id);
+        a = add(p, PLAN_TERMINATE);
+        a->instance = x->id;
+        a->replace = x->replacing;
+        snprintf(a->cause, sizeof a->cause,
+                 "At %s the termination of instance %s was tried again after "
+                 "a failed attempt.",
+                 at, id);
+        say(p, "retry the termination of %s. ", id);
+    }
+}
+
 /* Rule 4a: launch @n instances, each into the zone with the fewest. */
 static void plan_launch(const struct group *g,
                         size_t n,
@@ -178,7 +227,7 @@ static void plan_launch(const struct group *g,
     size_t load[GROUP_ZONES_MAX];
 
     for (size_t z = 0; z < g->n_zones; z++) {
-        load[z] = zone_load(g, g->zones[z]);
+        load[z] = zone_load(g, g->zones[z], p);
     }
     for (size_t k = 0; k < n && room(p, in); k++) {
         size_t best = 0;
@@ -340,6 +389,7 @@ void plan_group(const struct scaling *s,
         capacity, c.in_service, c.pending, g->desired);
     plan_replace(g, in, p, at);
     capacity -= p->n; /* the instances being replaced no longer count */
+    plan_retry(s, g, in, p, at);
     if (g->honor_cooldown && in->now_ms < g->cooldown_end_ms &&
         capacity != g->desired) {
         char until[24];

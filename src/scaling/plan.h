@@ -5,7 +5,8 @@
  *
  * Rules, in order: a group being deleted terminates everything; Unhealthy
  * InService instances are terminated to be replaced, at most max(1, 10% of
- * desired) at a time, ignoring cooldown and protection; then, unless a
+ * desired) at a time, ignoring cooldown and protection; a termination that
+ * failed is tried again after the backoff; then, unless a
  * desired change made with HONORCOOLDOWN waits for the cooldown, capacity
  * (InService + Pending) is brought to desired: launches into the zone with
  * the fewest instances, terminations from the zone with the most instances
@@ -42,8 +43,9 @@ struct plan {
     uint64_t blocked_until_ms; /* nonzero: nothing more before then */
 };
 
-/* Launches wait until @launch_after_ms (the controller's backoff after a
- * failed launch; 0 for none). At most @max_actions actions are planned. */
+/* Launches and retried terminations wait until @launch_after_ms (the
+ * controller's backoff after a failed actuator call; 0 for none). At most
+ * @max_actions actions are planned. */
 struct plan_input {
     uint64_t now_ms;
     uint64_t launch_after_ms;

@@ -29,6 +29,7 @@ struct scaling {
     uint64_t next_activity;
     uint64_t last_token; /* fencing tokens handed out so far */
     uint64_t ctrl_term;  /* the latest controller's raft term */
+    uint64_t ctrl_node;  /* and the id of its node */
 };
 
 void scaling_init(struct scaling *s);

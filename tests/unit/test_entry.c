@@ -101,7 +101,7 @@ END_TEST
 START_TEST(encoding_matches_documented_bytes)
 {
     static const unsigned char want[] = {
-        0x02,                                           /* version */
+        0x03,                                           /* version */
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, /* origin 2 */
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, /* batch 7 */
         0x00, 0x00, 0x01, 0x9a, 0xd9, 0x8b, 0x2c, 0x00, /* time */
@@ -242,6 +242,34 @@ static size_t one_cmd_entry(uint8_t *out, const uint8_t *tail, size_t len)
     memcpy(out + sizeof header, tail, len);
     return sizeof header + len;
 }
+
+/* Version 2 entries (no time in the header, ops up to REVISION_FLOOR)
+ * still read, as written by earlier releases. */
+START_TEST(version_2_entries_are_read)
+{
+    static const uint8_t v2[] = {
+        2, 0, 0, 0, 0, 0, 0, 0, 2,   0,  0,
+        0, 0, 0, 0, 0, 7, 0, 0, 0,   1,  ENTRY_OP_LEASE_GRANT,
+        0, 0, 0, 1, 0, 0, 0, 2, '1', '0'
+    };
+    uint8_t bad[sizeof v2];
+    struct entry_reader er;
+    struct entry_cmd cmd;
+
+    ck_assert_int_eq(entry_validate(v2, sizeof v2), 0);
+    ck_assert_int_eq(entry_reader_open(&er, v2, sizeof v2), 0);
+    ck_assert_uint_eq(er.header.time_ms, 0);
+    ck_assert_int_eq(entry_reader_next(&er, &cmd), 1);
+    ck_assert_uint_eq(cmd.op, ENTRY_OP_LEASE_GRANT);
+    ck_assert_uint_eq(cmd.argc, 1);
+    entry_reader_close(&er);
+    /* An auto-scaling op in a version 2 entry is corrupt. */
+    memcpy(bad, v2, sizeof v2);
+    bad[21] = ENTRY_OP_INSTANCE_RESUME;
+    ck_assert_int_eq(entry_validate(bad, sizeof bad), SK_ECORRUPT);
+}
+
+END_TEST
 
 /* Version 1 entries (no time in the header, ops up to TXN) still read. */
 START_TEST(version_1_entries_are_read)
@@ -440,6 +468,7 @@ static Suite *entry_suite(void)
     tcase_add_test(tc, padding_must_be_short_and_zero);
     tcase_add_test(tc, unknown_version_is_rejected);
     tcase_add_test(tc, version_1_entries_are_read);
+    tcase_add_test(tc, version_2_entries_are_read);
     tcase_add_test(tc, huge_argc_is_rejected_before_allocating);
     tcase_add_test(tc, argc_bound_is_exact);
     tcase_add_test(tc, huge_argument_length_is_rejected);

@@ -26,7 +26,7 @@ static void setup(void)
     fsm_fixture_init(&x);
     plan_init(&p);
     apply_time_ms = T0;
-    A(&x, ENTRY_OP_CTRL_CLAIM, "1");
+    A(&x, ENTRY_OP_CTRL_CLAIM, "1", "7");
 }
 
 static void teardown(void)
@@ -258,6 +258,26 @@ START_TEST(unhealthy_instances_are_replaced_ten_percent_at_a_time)
 
 END_TEST
 
+START_TEST(a_replacement_goes_to_the_zone_of_the_instance_it_replaces)
+{
+    uint64_t c1;
+    char id[20];
+
+    A(&x, ENTRY_OP_GROUP_CREATE, "web", "MIN", "3", "MAX", "4", "ZONES",
+      "a,b,c");
+    launch("web", "a");
+    launch("web", "b");
+    c1 = launch("web", "c");
+    instance_id_format(c1, id);
+    A(&x, ENTRY_OP_INSTANCE_SETHEALTH, id, "Unhealthy");
+    plan_now("web", T0);
+    ck_assert_uint_eq(count_kind(PLAN_TERMINATE), 1);
+    ck_assert_uint_eq(count_kind(PLAN_LAUNCH), 1);
+    ck_assert_str_eq(p.actions[1].zone, "c");
+}
+
+END_TEST
+
 START_TEST(small_groups_replace_one_at_a_time)
 {
     uint64_t a1, a2;
@@ -423,6 +443,8 @@ int main(void)
     tcase_add_test(tc, protected_instances_are_never_scaled_in);
     tcase_add_test(tc, new_instances_protected_when_the_group_says_so);
     tcase_add_test(tc, unhealthy_instances_are_replaced_ten_percent_at_a_time);
+    tcase_add_test(tc,
+                   a_replacement_goes_to_the_zone_of_the_instance_it_replaces);
     tcase_add_test(tc, small_groups_replace_one_at_a_time);
     tcase_add_test(tc, honor_cooldown_waits_but_replacement_does_not);
     tcase_add_test(tc, failed_launches_back_off);

@@ -180,7 +180,7 @@ static uint64_t launch(const char *g, const char *zone, const char *address)
 START_TEST(controller_decisions_of_an_older_term_are_refused)
 {
     A(&x, ENTRY_OP_GROUP_CREATE, "web", "MIN", "1", "MAX", "3", "ZONES", "a");
-    A(&x, ENTRY_OP_CTRL_CLAIM, "5");
+    A(&x, ENTRY_OP_CTRL_CLAIM, "5", "2");
     assert_reply(":5\r\n");
     A(&x, ENTRY_OP_CTRL_START, "4", "web", "launch", "a", "0", "late");
     assert_reply("-FENCED decided by the controller of term 4, superseded by "
@@ -188,9 +188,17 @@ START_TEST(controller_decisions_of_an_older_term_are_refused)
     ck_assert_uint_eq(group("web")->n_instances, 0);
     A(&x, ENTRY_OP_CTRL_START, "5", "web", "launch", "a", "0", "now");
     assert_reply("*3\r\n:1\r\n$19\r\ni-00000000000000001\r\n:1\r\n");
+    ck_assert_uint_eq(scaling_activity(&x.f.scaling, 1)->started_by, 2);
     /* A claim never goes back. */
-    A(&x, ENTRY_OP_CTRL_CLAIM, "3");
+    A(&x, ENTRY_OP_CTRL_CLAIM, "3", "9");
     ck_assert_uint_eq(x.f.scaling.ctrl_term, 5);
+    ck_assert_uint_eq(x.f.scaling.ctrl_node, 2);
+    /* A resumption by the next controller is recorded as its own. */
+    A(&x, ENTRY_OP_CTRL_CLAIM, "6", "3");
+    A(&x, ENTRY_OP_CTRL_ORDER, "6", "1");
+    assert_reply(":2\r\n");
+    ck_assert_uint_eq(scaling_activity(&x.f.scaling, 1)->ordered_by, 3);
+    ck_assert_uint_eq(scaling_activity(&x.f.scaling, 1)->attempts, 2);
 }
 
 END_TEST
@@ -345,7 +353,7 @@ START_TEST(scaling_state_survives_a_snapshot_round_trip)
     fsm_init(&copy);
     buf_init(&snap);
     buf_init(&again);
-    A(&x, ENTRY_OP_CTRL_CLAIM, "3");
+    A(&x, ENTRY_OP_CTRL_CLAIM, "3", "2");
     A(&x, ENTRY_OP_GROUP_CREATE, "web", "MIN", "1", "MAX", "5", "ZONES", "a,b",
       "TERMINATION", "NewestInstance,Default", "PROTECT-NEW", "1");
     A(&x, ENTRY_OP_GROUP_CREATE, "api", "MIN", "0", "MAX", "2", "ZONES", "c");
@@ -359,6 +367,8 @@ START_TEST(scaling_state_survives_a_snapshot_round_trip)
     ck_assert_mem_eq(again.base, snap.base, snap.len);
     ck_assert_uint_eq(copy.scaling.n_groups, 2);
     ck_assert_uint_eq(copy.scaling.ctrl_term, 3);
+    ck_assert_uint_eq(copy.scaling.ctrl_node, 2);
+    ck_assert_uint_eq(scaling_activity(&copy.scaling, 1)->started_by, 2);
     ck_assert_uint_eq(copy.scaling.next_instance, 3);
     ck_assert(scaling_group(&copy.scaling, (struct slice){ "web", 3 })
                   ->honor_cooldown);
