@@ -9,13 +9,13 @@
 #include "cli/table.h"
 
 static const struct column member_columns[] = {
-    { "ID", "id", false },
-    { "ZONE", "zone", false },
-    { "ROLE", "role", false },
-    { "LEADER", "leader", true },
-    { "REACHABLE", "reachable", true },
-    { "RAFT", "raft_address", false },
-    { "CLIENT", "client_address", false },
+    { "ID", "id", COLUMN_TEXT },
+    { "ZONE", "zone", COLUMN_TEXT },
+    { "ROLE", "role", COLUMN_TEXT },
+    { "LEADER", "leader", COLUMN_FLAG },
+    { "REACHABLE", "reachable", COLUMN_FLAG },
+    { "RAFT", "raft_address", COLUMN_TEXT },
+    { "CLIENT", "client_address", COLUMN_TEXT },
 };
 
 static const char *const member_numbers[] = { "id", NULL };

@@ -35,35 +35,39 @@ static const struct record_types instance_types = { instance_numbers,
 static const struct record_types activity_types = { activity_numbers, NULL };
 
 static const struct column group_columns[] = {
-    { "NAME", "name", false },
-    { "STATUS", "status", false },
-    { "MIN", "min", false },
-    { "MAX", "max", false },
-    { "DESIRED", "desired", false },
-    { "INSERVICE", "in_service", false },
-    { "PENDING", "pending", false },
-    { "PER-ZONE", "per_zone", false },
-    { "ACTUATOR", "actuator", false },
-    { "ACTIVITY", "current_activity", false },
+    { "NAME", "name", COLUMN_TEXT },
+    { "STATUS", "status", COLUMN_TEXT },
+    { "MIN", "min", COLUMN_TEXT },
+    { "MAX", "max", COLUMN_TEXT },
+    { "DESIRED", "desired", COLUMN_TEXT },
+    { "INSERVICE", "in_service", COLUMN_TEXT },
+    { "PENDING", "pending", COLUMN_TEXT },
+    { "PER-ZONE", "per_zone", COLUMN_TEXT },
+    { "ACTUATOR", "actuator", COLUMN_TEXT },
+    { "ACTIVITY", "current_activity", COLUMN_ID },
 };
 
 static const struct column instance_columns[] = {
-    { "ID", "id", false },
-    { "ZONE", "zone", false },
-    { "LIFECYCLE", "lifecycle", false },
-    { "HEALTH", "health", false },
-    { "SOURCE", "health_source", false },
-    { "PROTECTED", "protected", true },
-    { "ACTIVITY", "activity", false },
-    { "LAUNCHED", "launch_time", false },
-    { "ADDRESS", "address", false },
+    { "ID", "id", COLUMN_TEXT },
+    { "ZONE", "zone", COLUMN_TEXT },
+    { "LIFECYCLE", "lifecycle", COLUMN_TEXT },
+    { "HEALTH", "health", COLUMN_TEXT },
+    { "SOURCE", "health_source", COLUMN_TEXT },
+    { "PROTECTED", "protected", COLUMN_FLAG },
+    { "ACTIVITY", "activity", COLUMN_ID },
+    { "LAUNCHED", "launch_time", COLUMN_TEXT },
+    { "ADDRESS", "address", COLUMN_TEXT },
 };
 
 static const struct column activity_columns[] = {
-    { "ID", "id", false },        { "STATUS", "status", false },
-    { "KIND", "kind", false },    { "INSTANCE", "instance", false },
-    { "ZONE", "zone", false },    { "START", "start_time", false },
-    { "END", "end_time", false }, { "CAUSE", "cause", false },
+    { "ID", "id", COLUMN_TEXT },        { "STATUS", "status", COLUMN_TEXT },
+    { "KIND", "kind", COLUMN_TEXT },    { "INSTANCE", "instance", COLUMN_TEXT },
+    { "ZONE", "zone", COLUMN_TEXT },    { "START", "start_time", COLUMN_TEXT },
+    { "END", "end_time", COLUMN_TEXT },
+    { "ATTEMPTS", "attempts", COLUMN_TEXT },
+    { "STARTED-BY", "started_by", COLUMN_ID },
+    { "ORDERED-BY", "ordered_by", COLUMN_ID },
+    { "CAUSE", "cause", COLUMN_TEXT },
 };
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))

@@ -56,11 +56,12 @@ cell(const redisReply *rec, const struct column *col, size_t *len)
 {
     const redisReply *v = record_field(rec, col->field);
 
-    if (v == NULL || v->len == 0) {
+    if (v == NULL || v->len == 0 ||
+        (col->style == COLUMN_ID && v->len == 1 && v->str[0] == '0')) {
         *len = 1;
         return "-";
     }
-    if (col->is_flag && v->len == 1 && (v->str[0] == '0' || v->str[0] == '1')) {
+    if (col->style == COLUMN_FLAG && v->len == 1 && (v->str[0] == '0' || v->str[0] == '1')) {
         *len = (v->str[0] == '1') ? 3 : 2;
         return (v->str[0] == '1') ? "yes" : "no";
     }

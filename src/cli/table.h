@@ -8,11 +8,18 @@
 
 #include <hiredis/hiredis.h>
 
+/* How a column shows its field. */
+enum column_style {
+    COLUMN_TEXT = 0, /* as it is */
+    COLUMN_FLAG = 1, /* "1"/"0" as yes/no */
+    COLUMN_ID = 2,   /* "0" (no node, no activity) as "-" */
+};
+
 /* One column of a table and the record field it shows. */
 struct column {
     const char *title;
     const char *field;
-    bool is_flag; /* "1"/"0" shown as yes/no */
+    unsigned style; /* enum column_style */
 };
 
 /* How a record's fields become JSON: the fields named in @numbers (a NULL

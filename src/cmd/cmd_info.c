@@ -113,6 +113,36 @@ static void section_coordination(struct node *n, struct buf *b)
                (unsigned long long)h->compact_rev + 1);
 }
 
+static void section_scaling(struct node *n, struct buf *b)
+{
+    const struct scaling *s = &n->fsm.scaling;
+    const struct controller *c = &n->controller;
+
+    buf_printf(b, "# Scaling\r\n");
+    buf_printf(b, "groups:%zu\r\n", s->n_groups);
+    buf_printf(b, "instances_kept:%zu\r\n", s->instances.count);
+    buf_printf(b, "activities_kept:%zu\r\n", s->activities.count);
+    buf_printf(b, "controller_term:%llu\r\n",
+               (unsigned long long)s->ctrl_term);
+    buf_printf(b, "controller_node:%llu\r\n",
+               (unsigned long long)s->ctrl_node);
+    buf_printf(b, "controller_active:%d\r\n", c->active ? 1 : 0);
+    buf_printf(b, "controller_claims:%llu\r\n",
+               (unsigned long long)c->stats.claims);
+    buf_printf(b, "controller_decisions:%llu\r\n",
+               (unsigned long long)c->stats.decisions);
+    buf_printf(b, "controller_orders:%llu\r\n",
+               (unsigned long long)c->stats.orders);
+    buf_printf(b, "actuator_calls:%llu\r\n",
+               (unsigned long long)c->stats.calls);
+    buf_printf(b, "actuator_failures:%llu\r\n",
+               (unsigned long long)c->stats.failures);
+    buf_printf(b, "heartbeats:%llu\r\n",
+               (unsigned long long)n->heartbeats.beats);
+    buf_printf(b, "heartbeat_verdicts:%llu\r\n",
+               (unsigned long long)c->stats.verdicts);
+}
+
 static const struct {
     const char *name;
     section_fn fn;
@@ -123,6 +153,7 @@ static const struct {
     { "store", section_store },
     { "persistence", section_persistence },
     { "coordination", section_coordination },
+    { "scaling", section_scaling },
 };
 
 void cmd_info(struct call *c)

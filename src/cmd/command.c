@@ -45,7 +45,8 @@ const struct command command_table[] = {
     { .name = "info",
       .arity = -1,
       LOCAL(cmd_info),
-      .summary = "server, raft, clients, store, persistence sections" },
+      .summary = "server, raft, clients, store, persistence, coordination, "
+                 "scaling sections" },
     { .name = "leader",
       .arity = 1,
       LOCAL(cmd_leader),

@@ -67,6 +67,9 @@ static void
 log_call(const char *dir, const struct actuator_request *r, const char *outcome)
 {
     char path[PATH_MAX];
+    char when[24];
+    struct tm tm;
+    time_t now;
     FILE *f;
 
     snprintf(path, sizeof path, "%s/actuator.log", dir);
@@ -74,8 +77,10 @@ log_call(const char *dir, const struct actuator_request *r, const char *outcome)
     if (f == NULL) {
         return;
     }
-    fprintf(f, "%lld %s %s %s %s activity=%llu token=%llu %s\n",
-            (long long)time(NULL),
+    now = time(NULL);
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(f, "%s %s %s %s %s activity=%llu token=%llu %s\n", when,
             r->kind == ACTIVITY_LAUNCH ? "launch" : "terminate", r->group,
             r->zone, r->instance, (unsigned long long)r->activity,
             (unsigned long long)r->token, outcome);

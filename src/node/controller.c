@@ -505,8 +505,8 @@ void controller_tick(struct controller *c)
 {
     struct node *n = c->node;
 
-    if (!c->leading || n->closing) {
-        return;
+    if (!c->leading || n->closing || !node_is_leader(n)) {
+        return; /* (a deposed leader learns it at the next node tick) */
     }
     if (!c->active) {
         if (!c->claiming && node_is_leader(n) &&
@@ -522,7 +522,8 @@ void controller_tick(struct controller *c)
 
 void controller_flush(struct controller *c)
 {
-    if (c->active && c->dirty && !c->node->closing) {
+    if (c->active && c->dirty && !c->node->closing &&
+        node_is_leader(c->node)) {
         run(c);
     }
 }

@@ -333,6 +333,7 @@ static void spawn(struct cluster *c, struct cluster_node *n)
         sigset_t none;
 
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        setpgid(0, 0); /* its own group: pausing a node pauses its children */
         if (getppid() != parent) {
             _exit(127); /* the test died before the line above */
         }
@@ -358,6 +359,7 @@ static void spawn(struct cluster *c, struct cluster_node *n)
                 strerror(errno));
         _exit(127);
     }
+    setpgid(pid, pid); /* either of the two calls wins the race */
     n->pid = pid;
     n->is_paused = false;
     n->died_unexpectedly = false;
@@ -590,7 +592,7 @@ int cluster_stop(struct cluster *c, unsigned id)
     }
     kill(n->pid, SIGTERM);
     if (n->is_paused) {
-        kill(n->pid, SIGCONT);
+        kill(-n->pid, SIGCONT);
     }
     status = reap(c, n, STOP_DEADLINE_MS);
     if (status == -1) {
@@ -607,7 +609,7 @@ void cluster_pause(struct cluster *c, unsigned id)
     if (!cluster_is_running(c, id)) {
         FAIL(c, "cluster_pause: node %u is not running", id);
     }
-    kill(n->pid, SIGSTOP);
+    kill(-n->pid, SIGSTOP); /* the node and the actuator calls it runs */
     n->is_paused = true;
 }
 
@@ -618,7 +620,7 @@ void cluster_resume(struct cluster *c, unsigned id)
     if (!cluster_is_running(c, id)) {
         FAIL(c, "cluster_resume: node %u is not running", id);
     }
-    kill(n->pid, SIGCONT);
+    kill(-n->pid, SIGCONT);
     n->is_paused = false;
 }
 

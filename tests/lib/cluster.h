@@ -112,7 +112,8 @@ void cluster_kill_all(struct cluster *c);
  * within the deadline (it is then killed). */
 int cluster_stop(struct cluster *c, unsigned id);
 
-/* SIGSTOP / SIGCONT node @id. */
+/* SIGSTOP / SIGCONT node @id and the processes of its group (each node is
+ * a process group: its actuator calls stop with it, as on a paused VM). */
 void cluster_pause(struct cluster *c, unsigned id);
 void cluster_resume(struct cluster *c, unsigned id);
 
