@@ -60,9 +60,12 @@ static const struct column instance_columns[] = {
 };
 
 static const struct column activity_columns[] = {
-    { "ID", "id", COLUMN_TEXT },        { "STATUS", "status", COLUMN_TEXT },
-    { "KIND", "kind", COLUMN_TEXT },    { "INSTANCE", "instance", COLUMN_TEXT },
-    { "ZONE", "zone", COLUMN_TEXT },    { "START", "start_time", COLUMN_TEXT },
+    { "ID", "id", COLUMN_TEXT },
+    { "STATUS", "status", COLUMN_TEXT },
+    { "KIND", "kind", COLUMN_TEXT },
+    { "INSTANCE", "instance", COLUMN_TEXT },
+    { "ZONE", "zone", COLUMN_TEXT },
+    { "START", "start_time", COLUMN_TEXT },
     { "END", "end_time", COLUMN_TEXT },
     { "ATTEMPTS", "attempts", COLUMN_TEXT },
     { "STARTED-BY", "started_by", COLUMN_ID },

@@ -61,7 +61,8 @@ cell(const redisReply *rec, const struct column *col, size_t *len)
         *len = 1;
         return "-";
     }
-    if (col->style == COLUMN_FLAG && v->len == 1 && (v->str[0] == '0' || v->str[0] == '1')) {
+    if (col->style == COLUMN_FLAG && v->len == 1 &&
+        (v->str[0] == '0' || v->str[0] == '1')) {
         *len = (v->str[0] == '1') ? 3 : 2;
         return (v->str[0] == '1') ? "yes" : "no";
     }

@@ -122,10 +122,8 @@ static void section_scaling(struct node *n, struct buf *b)
     buf_printf(b, "groups:%zu\r\n", s->n_groups);
     buf_printf(b, "instances_kept:%zu\r\n", s->instances.count);
     buf_printf(b, "activities_kept:%zu\r\n", s->activities.count);
-    buf_printf(b, "controller_term:%llu\r\n",
-               (unsigned long long)s->ctrl_term);
-    buf_printf(b, "controller_node:%llu\r\n",
-               (unsigned long long)s->ctrl_node);
+    buf_printf(b, "controller_term:%llu\r\n", (unsigned long long)s->ctrl_term);
+    buf_printf(b, "controller_node:%llu\r\n", (unsigned long long)s->ctrl_node);
     buf_printf(b, "controller_active:%d\r\n", c->active ? 1 : 0);
     buf_printf(b, "controller_claims:%llu\r\n",
                (unsigned long long)c->stats.claims);

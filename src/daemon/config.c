@@ -371,6 +371,10 @@ int config_parse(struct config *c,
     int rv;
 
     errmsg[0] = '\0';
+    /* A repeatable option accumulates within one parse only. */
+    config_value_actuators_free(c->actuators, c->n_actuators);
+    c->actuators = NULL;
+    c->n_actuators = 0;
     build_longopts(longopts);
     rv = scan_flags(argc, argv, longopts, &fp, errmsg);
     if (rv != 0) {

@@ -522,8 +522,7 @@ void controller_tick(struct controller *c)
 
 void controller_flush(struct controller *c)
 {
-    if (c->active && c->dirty && !c->node->closing &&
-        node_is_leader(c->node)) {
+    if (c->active && c->dirty && !c->node->closing && node_is_leader(c->node)) {
         run(c);
     }
 }

@@ -537,6 +537,9 @@ def main():
     p.add_argument("--poll-ms", type=float,
                    default=float(env("SK_BENCH_POLL_MS", 0.2)))
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--hold", action="store_true",
+                   help="keep the cluster running after the summary, until "
+                        "interrupted (to look at it with perf or gdb)")
     p.add_argument("--command", default="")
     p.add_argument("daemon_args", nargs="*",
                    help="extra scalekeeperd flags, after --")
@@ -695,6 +698,17 @@ def run(args, cluster, rng):
         print(f"re-run: {args.command}")
     leader.close()
     poll.close()
+    if args.hold:
+        sys.stdout.flush()
+        log("holding the cluster: client ports " + ", ".join(
+            f"node{i} {ports[i]} (pid {cluster.pid(i)})"
+            for i in sorted(cluster.procs)) + "; interrupt to stop")
+        try:
+            while True:
+                cluster.check_alive()
+                time.sleep(1)
+        except KeyboardInterrupt:
+            pass
     return True
 
 

@@ -32,7 +32,7 @@
 #define SCALE_MS  30000
 
 static struct cluster cl;
-static char dir[CLUSTER_PATH_MAX];     /* the actuators' records */
+static char dir[CLUSTER_PATH_MAX];          /* the actuators' records */
 static char workers[CLUSTER_PATH_MAX + 16]; /* the local actuator's */
 static char actuator_arg[PATH_MAX + 64];
 
@@ -249,8 +249,8 @@ static void command_ok(unsigned id, const char *fmt, ...)
     va_start(ap, fmt);
     r = redisvCommand(ctx, fmt, ap);
     va_end(ap);
-    CLUSTER_ASSERT(&cl, r != NULL && r->type == REDIS_REPLY_STATUS,
-                   "%s: %s", fmt, r != NULL ? expect_text(r) : ctx->errstr);
+    CLUSTER_ASSERT(&cl, r != NULL && r->type == REDIS_REPLY_STATUS, "%s: %s",
+                   fmt, r != NULL ? expect_text(r) : ctx->errstr);
     freeReplyObject(r);
     redisFree(ctx);
 }
@@ -327,14 +327,15 @@ static int check_one_launch_each(const char *group)
             if (strcmp(field(a, "instance"), id) == 0 &&
                 strcmp(field(a, "kind"), "launch") == 0) {
                 by_activity++;
-                CLUSTER_ASSERT(&cl, j > newest_termination ||
-                                        newest_termination == acts->elements,
+                CLUSTER_ASSERT(&cl,
+                               j > newest_termination ||
+                                   newest_termination == acts->elements,
                                "%s launched after its termination", id);
             }
         }
         snprintf(word, sizeof word, "%s ", id);
-        CLUSTER_ASSERT(&cl, by_activity == 1,
-                       "%s launched by %d activities", id, by_activity);
+        CLUSTER_ASSERT(&cl, by_activity == 1, "%s launched by %d activities",
+                       id, by_activity);
         CLUSTER_ASSERT(&cl, count_lines("launches.log", word) <= 1,
                        "%s started %d times by the actuator", id,
                        count_lines("launches.log", word));
@@ -408,11 +409,11 @@ START_TEST(scale_out_and_in_with_local_workers)
                        field(r->element[i], "health"));
     }
     freeReplyObject(r);
-    CLUSTER_ASSERT(&cl,
-                   cluster_info_u64(&cl, leader, "scaling", "heartbeats",
-                                    &beats) &&
-                       beats > 0,
-                   "the leader recorded no heartbeats");
+    CLUSTER_ASSERT(
+        &cl,
+        cluster_info_u64(&cl, leader, "scaling", "heartbeats", &beats) &&
+            beats > 0,
+        "the leader recorded no heartbeats");
 
     command_ok(leader, "GROUP.SETDESIRED web 2");
     wait_settled("web", 2);
@@ -433,17 +434,15 @@ START_TEST(scale_out_and_in_with_local_workers)
     CLUSTER_ASSERT(&cl, check_one_launch_each("web") == 6,
                    "not one launch per instance");
     CLUSTER_ASSERT(&cl, count_status("web", "Successful") == 10,
-                   "%d activities successful", count_status("web", "Successful"));
+                   "%d activities successful",
+                   count_status("web", "Successful"));
 }
 
 END_TEST
 
 /* Activities of @group decided by node @by and carried out by node @to. */
-static void check_resumed(const char *group,
-                          const char *kind,
-                          unsigned by,
-                          unsigned to,
-                          int want)
+static void check_resumed(
+    const char *group, const char *kind, unsigned by, unsigned to, int want)
 {
     redisReply *acts = list("ACTIVITY.LIST %s COUNT 1000", group);
     int n = 0;
@@ -457,12 +456,11 @@ static void check_resumed(const char *group,
         }
         CLUSTER_ASSERT(&cl, strcmp(field(a, "status"), "Successful") == 0,
                        "activity %s is %s", field(a, "id"), field(a, "status"));
-        CLUSTER_ASSERT(&cl,
-                       field_ll(a, "ordered_by") == to &&
-                           field_ll(a, "attempts") == 2,
-                       "activity %s: ordered by %s after %s attempts",
-                       field(a, "id"), field(a, "ordered_by"),
-                       field(a, "attempts"));
+        CLUSTER_ASSERT(
+            &cl,
+            field_ll(a, "ordered_by") == to && field_ll(a, "attempts") == 2,
+            "activity %s: ordered by %s after %s attempts", field(a, "id"),
+            field(a, "ordered_by"), field(a, "attempts"));
         n++;
     }
     freeReplyObject(acts);
@@ -581,10 +579,9 @@ START_TEST(heartbeat_loss_leads_to_replacement)
                    "the newest activity is not the replacement's launch");
     freeReplyObject(r);
     r = list("ACTIVITY.LIST %s COUNT 2", "web");
-    CLUSTER_ASSERT(&cl,
-                   strstr(field(r->element[1], "cause"), "health check") !=
-                       NULL,
-                   "cause: %s", field(r->element[1], "cause"));
+    CLUSTER_ASSERT(
+        &cl, strstr(field(r->element[1], "cause"), "health check") != NULL,
+        "cause: %s", field(r->element[1], "cause"));
     freeReplyObject(r);
 }
 
@@ -639,7 +636,8 @@ START_TEST(a_paused_old_leader_cannot_act)
     next_pid = cluster_node(&cl, next)->pid;
     wait_settled("web", 2);
     CLUSTER_ASSERT(&cl, calls_by(next_pid, "launched") == 2,
-                   "the new leader launched %d", calls_by(next_pid, "launched"));
+                   "the new leader launched %d",
+                   calls_by(next_pid, "launched"));
 
     cluster_resume(&cl, old);
     CLUSTER_ASSERT(&cl, wait_until(calls_done, NULL, SCALE_MS),

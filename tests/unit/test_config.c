@@ -185,6 +185,49 @@ START_TEST(coordination_options_are_checked)
 
 END_TEST
 
+START_TEST(actuators_are_named_programs)
+{
+    ck_assert_int_eq(parse(REQUIRED, "--actuator", "ec2=exec:/bin/true",
+                           "--actuator", "k8s.pods=exec:/bin/sh",
+                           "--local-actuator-dir", "/var/lib/sk/workers",
+                           "--local-actuator-boot-ms", "1500",
+                           "--actuator-timeout-ms", "100"),
+                     CONFIG_OK);
+    ck_assert_uint_eq(cfg.n_actuators, 2);
+    ck_assert_str_eq(cfg.actuators[0].name, "ec2");
+    ck_assert_str_eq(cfg.actuators[0].path, "/bin/true");
+    ck_assert_str_eq(cfg.actuators[1].name, "k8s.pods");
+    ck_assert_str_eq(cfg.local_actuator_dir, "/var/lib/sk/workers");
+    ck_assert_uint_eq(cfg.local_actuator_boot_ms, 1500);
+    ck_assert_uint_eq(cfg.actuator_timeout_ms, 100);
+    ck_assert_int_eq(parse(REQUIRED, "--actuator", "ec2=/bin/true"), SK_EINVAL);
+    ck_assert_str_eq(errmsg, "option '--actuator' must be NAME=exec:PATH, not "
+                             "'ec2=/bin/true'");
+    ck_assert_int_eq(parse(REQUIRED, "--actuator", "local=exec:/bin/true"),
+                     SK_EINVAL);
+    ck_assert_str_eq(errmsg, "option '--actuator' 'local' is a built-in "
+                             "actuator");
+    ck_assert_int_eq(parse(REQUIRED, "--actuator", "a=exec:/bin/true",
+                           "--actuator", "a=exec:/bin/sh"),
+                     SK_EINVAL);
+    ck_assert_int_eq(parse(REQUIRED, "--actuator", "a=exec:bin/true"),
+                     SK_EINVAL);
+    ck_assert_int_eq(parse(REQUIRED, "--actuator", "a b=exec:/bin/true"),
+                     SK_EINVAL);
+    ck_assert_int_eq(parse(REQUIRED, "--actuator-timeout-ms", "99"), SK_EINVAL);
+    /* In a config file, the key repeats. */
+    ck_assert_msg(parse("-c", write_ini("id=1\nraft=127.0.0.1:7001\n"
+                                        "listen=127.0.0.1:6001\ndata=d\n"
+                                        "actuator=a=exec:/bin/true\n"
+                                        "actuator=b=exec:/bin/sh\n")) ==
+                      CONFIG_OK,
+                  "%s", errmsg);
+    ck_assert_uint_eq(cfg.n_actuators, 2);
+    ck_assert_str_eq(cfg.actuators[1].path, "/bin/sh");
+}
+
+END_TEST
+
 START_TEST(required_flags_alone_keep_defaults)
 {
     ck_assert_int_eq(parse(REQUIRED), CONFIG_OK);
@@ -1040,6 +1083,7 @@ static Suite *config_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, defaults_are_documented_values);
     tcase_add_test(tc, coordination_options_are_checked);
+    tcase_add_test(tc, actuators_are_named_programs);
     tcase_add_test(tc, required_flags_alone_keep_defaults);
     tcase_add_test(tc, every_flag_sets_its_field);
     tcase_add_test(tc, equals_form_and_last_flag_wins);

@@ -205,6 +205,67 @@ START_TEST(members_table_and_json)
 
 END_TEST
 
+/* An activity record: RESP bulk strings, field then value. */
+#define ACTIVITY                                                         \
+    "*12\r\n$2\r\nid\r\n$1\r\n7\r\n$4\r\nkind\r\n$6\r\nlaunch\r\n"       \
+    "$6\r\nstatus\r\n$10\r\nSuccessful\r\n$8\r\nattempts\r\n$1\r\n2\r\n" \
+    "$10\r\nstarted_by\r\n$1\r\n0\r\n$5\r\ncause\r\n$4\r\nwhy.\r\n"
+
+START_TEST(activities_table_and_typed_json)
+{
+    struct capture c;
+
+    ck_assert_int_eq(
+        render(output_activities, OUTPUT_HUMAN, NULL, "*1\r\n" ACTIVITY, &c),
+        CLI_EXIT_OK);
+    /* Missing fields and node 0 show as "-"; CAUSE, last, is not padded. */
+    ck_assert_str_eq(c.out_text,
+                     "ID  STATUS      KIND    INSTANCE  ZONE  START  END  "
+                     "ATTEMPTS  STARTED-BY  ORDERED-BY  CAUSE\n"
+                     "7   Successful  launch  -         -     -      -    "
+                     "2         -           -           why.\n");
+    capture_free(&c);
+    ck_assert_int_eq(
+        render(output_activities, OUTPUT_JSON, NULL, "*1\r\n" ACTIVITY, &c),
+        CLI_EXIT_OK);
+    ck_assert_str_eq(c.out_text,
+                     "{\"activities\":[{\"id\":7,\"kind\":\"launch\","
+                     "\"status\":\"Successful\",\"attempts\":2,"
+                     "\"started_by\":0,\"cause\":\"why.\"}]}\n");
+    capture_free(&c);
+    /* A record that is not all bulk strings is refused. */
+    ck_assert_int_eq(render(output_activity, OUTPUT_HUMAN, NULL,
+                            "*2\r\n$2\r\nid\r\n:7\r\n", &c),
+                     CLI_EXIT_REPLY);
+    capture_free(&c);
+}
+
+END_TEST
+
+START_TEST(group_record_and_explain_human)
+{
+    struct capture c;
+
+    ck_assert_int_eq(
+        render(output_group, OUTPUT_HUMAN, NULL,
+               "*4\r\n$4\r\nname\r\n$3\r\nweb\r\n$7\r\ndesired\r\n$1\r\n3\r\n",
+               &c),
+        CLI_EXIT_OK);
+    ck_assert_str_eq(c.out_text, "name:    web\ndesired: 3\n");
+    capture_free(&c);
+    ck_assert_int_eq(
+        render(output_explain, OUTPUT_HUMAN, NULL,
+               "*8\r\n$5\r\ngroup\r\n$3\r\nweb\r\n$4\r\nplan\r\n$5\r\nwait."
+               "\r\n$13\r\nblocked_until\r\n$1\r\nT\r\n$7\r\nactions\r\n*1\r\n"
+               "$6\r\nlaunch\r\n",
+               &c),
+        CLI_EXIT_OK);
+    ck_assert_str_eq(c.out_text, "web: wait.\nblocked until T\n  - launch\n");
+    capture_free(&c);
+}
+
+END_TEST
+
 START_TEST(info_json_groups_sections)
 {
     struct capture c;
@@ -333,6 +394,8 @@ int main(void)
     tcase_add_test(tc, wrong_shape_is_an_error);
     tcase_add_test(tc, leader_json);
     tcase_add_test(tc, members_table_and_json);
+    tcase_add_test(tc, activities_table_and_typed_json);
+    tcase_add_test(tc, group_record_and_explain_human);
     tcase_add_test(tc, info_json_groups_sections);
     tcase_add_test(tc, cas_human);
     tcase_add_test(tc, lease_ttl_human_and_json);
