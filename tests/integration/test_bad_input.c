@@ -293,6 +293,63 @@ START_TEST(random_garbage_does_not_take_nodes_down)
 
 END_TEST
 
+/* Random arguments for every auto-scaling command, from words that are
+ * near misses of valid ones: every reply is a reply (mostly errors), the
+ * connection stays usable and no node goes down. */
+START_TEST(random_scaling_arguments_get_replies)
+{
+    static const char *const verbs[] = {
+        "GROUP.CREATE",       "GROUP.UPDATE",      "GROUP.DELETE",
+        "GROUP.SETDESIRED",   "GROUP.GET",         "GROUP.EXPLAIN",
+        "INSTANCE.LIST",      "INSTANCE.GET",      "INSTANCE.HEARTBEAT",
+        "INSTANCE.SETHEALTH", "INSTANCE.PROTECT",  "INSTANCE.TERMINATE",
+        "INSTANCE.ATTACH",    "INSTANCE.DETACH",   "INSTANCE.STANDBY",
+        "INSTANCE.RESUME",    "ACTIVITY.LIST",     "ACTIVITY.GET",
+        "ACTIVITY.COMPLETE",
+    };
+    static const char *const words[] = {
+        "g", "MIN", "MAX", "DESIRED", "ZONES", "a,b", "a,a", ",", "",
+        "0", "1", "-1", "3", "100001", "99999999999999999999", "ACTUATOR",
+        "local", "external", "nope", "COOLDOWN", "GRACE", "HEARTBEAT-TTL",
+        "TERMINATION", "Default,NewestInstance", "Bogus", "PROTECT-NEW",
+        "FORCE", "HONORCOOLDOWN", "DECREMENT", "Healthy", "Unhealthy",
+        "i-00000000000000001", "i-", "i-zzzzzzzzzzzzzzzzz", "COUNT",
+        "BEFORE", "Successful", "Failed", "\x01\xff",
+    };
+    redisContext *ctx = cluster_connect(&cl, cluster_follower(&cl, leader));
+    unsigned seed = 777;
+    redisReply *r;
+
+    r = redisCommand(ctx, "GROUP.CREATE g MIN 1 MAX 3 ZONES a,b");
+    CLUSTER_ASSERT(&cl, r != NULL, "connection broke");
+    freeReplyObject(r);
+    for (int i = 0; i < 600; i++) {
+        const char *argv[9];
+        size_t argc;
+
+        seed = seed * 1103515245u + 12345u;
+        argv[0] = verbs[(seed >> 16) % (sizeof verbs / sizeof verbs[0])];
+        argc = 1 + (seed >> 8) % 8;
+        for (size_t j = 1; j < argc; j++) {
+            seed = seed * 1103515245u + 12345u;
+            argv[j] = words[(seed >> 16) % (sizeof words / sizeof words[0])];
+        }
+        r = redisCommandArgv(ctx, (int)argc, argv, NULL);
+        CLUSTER_ASSERT(&cl, r != NULL, "connection broke after %s: %s",
+                       argv[0], ctx->errstr);
+        freeReplyObject(r);
+    }
+    r = redisCommand(ctx, "PING");
+    CLUSTER_ASSERT(&cl, r != NULL && r->type == REDIS_REPLY_STATUS, "PING");
+    freeReplyObject(r);
+    redisFree(ctx);
+    for (unsigned id = 1; id <= cl.n_nodes; id++) {
+        CLUSTER_ASSERT(&cl, cluster_is_running(&cl, id), "node %u died", id);
+    }
+}
+
+END_TEST
+
 START_TEST(inline_commands_work)
 {
     int fd = raw_connect(cluster_follower(&cl, leader));
@@ -326,6 +383,7 @@ static Suite *bad_input_suite(void)
     tcase_add_test(tc, oversized_headers_are_refused_before_allocating);
     tcase_add_test(tc, long_key_is_refused_and_connection_stays);
     tcase_add_test(tc, random_garbage_does_not_take_nodes_down);
+    tcase_add_test(tc, random_scaling_arguments_get_replies);
     tcase_add_test(tc, inline_commands_work);
     suite_add_tcase(s, tc);
     return s;
