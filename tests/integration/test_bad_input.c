@@ -299,22 +299,54 @@ END_TEST
 START_TEST(random_scaling_arguments_get_replies)
 {
     static const char *const verbs[] = {
-        "GROUP.CREATE",       "GROUP.UPDATE",      "GROUP.DELETE",
-        "GROUP.SETDESIRED",   "GROUP.GET",         "GROUP.EXPLAIN",
-        "INSTANCE.LIST",      "INSTANCE.GET",      "INSTANCE.HEARTBEAT",
-        "INSTANCE.SETHEALTH", "INSTANCE.PROTECT",  "INSTANCE.TERMINATE",
-        "INSTANCE.ATTACH",    "INSTANCE.DETACH",   "INSTANCE.STANDBY",
-        "INSTANCE.RESUME",    "ACTIVITY.LIST",     "ACTIVITY.GET",
+        "GROUP.CREATE",       "GROUP.UPDATE",     "GROUP.DELETE",
+        "GROUP.SETDESIRED",   "GROUP.GET",        "GROUP.EXPLAIN",
+        "INSTANCE.LIST",      "INSTANCE.GET",     "INSTANCE.HEARTBEAT",
+        "INSTANCE.SETHEALTH", "INSTANCE.PROTECT", "INSTANCE.TERMINATE",
+        "INSTANCE.ATTACH",    "INSTANCE.DETACH",  "INSTANCE.STANDBY",
+        "INSTANCE.RESUME",    "ACTIVITY.LIST",    "ACTIVITY.GET",
         "ACTIVITY.COMPLETE",
     };
     static const char *const words[] = {
-        "g", "MIN", "MAX", "DESIRED", "ZONES", "a,b", "a,a", ",", "",
-        "0", "1", "-1", "3", "100001", "99999999999999999999", "ACTUATOR",
-        "local", "external", "nope", "COOLDOWN", "GRACE", "HEARTBEAT-TTL",
-        "TERMINATION", "Default,NewestInstance", "Bogus", "PROTECT-NEW",
-        "FORCE", "HONORCOOLDOWN", "DECREMENT", "Healthy", "Unhealthy",
-        "i-00000000000000001", "i-", "i-zzzzzzzzzzzzzzzzz", "COUNT",
-        "BEFORE", "Successful", "Failed", "\x01\xff",
+        "g",
+        "MIN",
+        "MAX",
+        "DESIRED",
+        "ZONES",
+        "a,b",
+        "a,a",
+        ",",
+        "",
+        "0",
+        "1",
+        "-1",
+        "3",
+        "100001",
+        "99999999999999999999",
+        "ACTUATOR",
+        "local",
+        "external",
+        "nope",
+        "COOLDOWN",
+        "GRACE",
+        "HEARTBEAT-TTL",
+        "TERMINATION",
+        "Default,NewestInstance",
+        "Bogus",
+        "PROTECT-NEW",
+        "FORCE",
+        "HONORCOOLDOWN",
+        "DECREMENT",
+        "Healthy",
+        "Unhealthy",
+        "i-00000000000000001",
+        "i-",
+        "i-zzzzzzzzzzzzzzzzz",
+        "COUNT",
+        "BEFORE",
+        "Successful",
+        "Failed",
+        "\x01\xff",
     };
     redisContext *ctx = cluster_connect(&cl, cluster_follower(&cl, leader));
     unsigned seed = 777;
@@ -335,8 +367,8 @@ START_TEST(random_scaling_arguments_get_replies)
             argv[j] = words[(seed >> 16) % (sizeof words / sizeof words[0])];
         }
         r = redisCommandArgv(ctx, (int)argc, argv, NULL);
-        CLUSTER_ASSERT(&cl, r != NULL, "connection broke after %s: %s",
-                       argv[0], ctx->errstr);
+        CLUSTER_ASSERT(&cl, r != NULL, "connection broke after %s: %s", argv[0],
+                       ctx->errstr);
         freeReplyObject(r);
     }
     r = redisCommand(ctx, "PING");
