@@ -1,4 +1,4 @@
-/* Auto-scaling commands (proto/PROTOCOL.md §3.13): GROUP.*, INSTANCE.* and
+/* Auto-scaling commands (proto/PROTOCOL.md §3.11): GROUP.*, INSTANCE.* and
  * ACTIVITY.*. Writes are checked here, then applied by fsm/scaling_ops.c;
  * reads answer from fsm/scaling_query.c. INSTANCE.HEARTBEAT is a read that
  * always reaches the leader and rides on the next log entry, as a lease

@@ -1,7 +1,7 @@
 /* Reads of the auto-scaling state as RESP records (flat field/value arrays,
  * like HGETALL's; every value a bulk string): what GROUP.GET, GROUP.LIST,
  * INSTANCE.LIST, INSTANCE.GET, ACTIVITY.LIST and ACTIVITY.GET answer
- * (proto/PROTOCOL.md §3.13). Pure. */
+ * (proto/PROTOCOL.md §3.11). Pure. */
 #ifndef SK_SCALING_QUERY_H
 #define SK_SCALING_QUERY_H
 

@@ -1,4 +1,4 @@
-/* The scaling controller, on the raft leader only (docs/scaling.md §4).
+/* The scaling controller, on the raft leader only (docs/scaling.md §4, §7).
  *
  * Happy path: once this node leads and has applied its predecessor's
  * entries, it claims the controller with its raft term (CTRL.CLAIM; every
