@@ -560,13 +560,22 @@ static void finish(struct fsm *f, const struct slice *a, struct buf *reply)
         }
         return;
     }
-    if (act->status != ACTIVITY_IN_PROGRESS || token != act->token) {
+    if (act->status != ACTIVITY_IN_PROGRESS) {
         if (reply != NULL) {
-            reply_error(
-                reply, "FENCED",
-                "activity %llu is %s with token %llu, not %llu",
-                (unsigned long long)act->id, activity_status_name(act->status),
-                (unsigned long long)act->token, (unsigned long long)token);
+            reply_error(reply, "FENCED",
+                        "activity %llu is already %s; outcome not recorded",
+                        (unsigned long long)act->id,
+                        activity_status_name(act->status));
+        }
+        return;
+    }
+    if (token != act->token) {
+        if (reply != NULL) {
+            reply_error(reply, "FENCED",
+                        "token %llu is stale: activity %llu was ordered "
+                        "again with token %llu",
+                        (unsigned long long)token, (unsigned long long)act->id,
+                        (unsigned long long)act->token);
         }
         return;
     }
@@ -574,6 +583,7 @@ static void finish(struct fsm *f, const struct slice *a, struct buf *reply)
     g = in != NULL ? in->group : NULL;
     if (in != NULL && act->kind == ACTIVITY_LAUNCH &&
         in->lifecycle == INSTANCE_PENDING) {
+        in->replacing = false;
         if (status == ACTIVITY_SUCCESSFUL) {
             in->lifecycle = INSTANCE_IN_SERVICE;
             take_address(in, details);
@@ -649,7 +659,7 @@ ctrl_claim_op(struct fsm *f, const struct slice *a, struct buf *reply)
     }
 }
 
-/* CTRL.START term group launch zone 0 cause | term group terminate id
+/* CTRL.START term group launch zone replace cause | term group terminate id
  * replace cause: the decision and its first order, in one entry. */
 static void
 ctrl_start_op(struct fsm *f, const struct slice *a, struct buf *reply)
@@ -661,8 +671,19 @@ ctrl_start_op(struct fsm *f, const struct slice *a, struct buf *reply)
     char id[20];
     char *cause;
     char *zone;
+    bool replace;
 
     if (!term_ok(f, a[0], reply) || (g = find_group(f, a[1], reply)) == NULL) {
+        return;
+    }
+    replace = a[4].len == 1 && a[4].base[0] == '1';
+    if (slice_eq_nocase(a[2], "launch") && group_zone_index(g, a[3]) < 0) {
+        if (reply != NULL) {
+            reply_error(reply, "ValidationError",
+                        "zone %.*s is not one of group %s's zones",
+                        (int)(a[3].len > 64 ? 64 : a[3].len), a[3].base,
+                        g->name);
+        }
         return;
     }
     cause = mem_strndup(a[5].base, a[5].len);
@@ -670,6 +691,7 @@ ctrl_start_op(struct fsm *f, const struct slice *a, struct buf *reply)
         zone = mem_strndup(a[3].base, a[3].len);
         in = scaling_instance_add(&f->scaling, g, a[3], INSTANCE_PENDING,
                                   f->now_ms, 0);
+        in->replacing = replace;
         instance_id_format(in->id, id);
         snprintf(desc, sizeof desc, "Launching a new instance: %s", id);
         act = scaling_activity_add(&f->scaling, g, ACTIVITY_LAUNCH,
@@ -691,7 +713,7 @@ ctrl_start_op(struct fsm *f, const struct slice *a, struct buf *reply)
             mem_free(cause);
             return;
         }
-        in->replacing = a[4].len == 1 && a[4].base[0] == '1';
+        in->replacing = replace;
         scaling_instance_set_lifecycle(&f->scaling, in, INSTANCE_TERMINATING);
         instance_id_format(in->id, id);
         snprintf(desc, sizeof desc, "Terminating instance: %s", id);
@@ -700,7 +722,11 @@ ctrl_start_op(struct fsm *f, const struct slice *a, struct buf *reply)
                                    cause, f->now_ms);
     }
     mem_free(cause);
-    g->honor_cooldown = false;
+    if (!replace) {
+        /* The change waited for with HONORCOOLDOWN is being made; health
+         * replacements do not count (they ignore the cooldown). */
+        g->honor_cooldown = false;
+    }
     act->token = scaling_next_token(&f->scaling);
     act->attempts = 1;
     act->started_by = act->ordered_by = f->scaling.ctrl_node;

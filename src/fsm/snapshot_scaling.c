@@ -173,7 +173,7 @@ decode_activities(struct reader *r, struct scaling *s, struct group *g)
         if (!ok || r->failed || a->id <= prev || a->id >= s->next_activity ||
             a->kind == 0 || a->kind > ACTIVITY_DETACH || a->status == 0 ||
             a->status > ACTIVITY_CANCELLED || a->progress > 100 ||
-            a->token > s->last_token) {
+            a->token > s->last_token || scaling_activity(s, a->id) != NULL) {
             activity_free(a);
             return SK_ECORRUPT;
         }
@@ -194,9 +194,9 @@ static int decode_group(struct reader *r, struct scaling *s, const char *prev)
     g->max = reader_u32(r);
     g->desired = reader_u32(r);
     n = reader_u8(r);
-    ok = ok && n <= GROUP_ZONES_MAX;
+    ok = ok && n >= 1 && n <= GROUP_ZONES_MAX;
     for (uint8_t i = 0; ok && i < n; i++) {
-        ok = get_str(r, GROUP_ZONE_MAX, &g->zones[i]);
+        ok = get_str(r, GROUP_ZONE_MAX, &g->zones[i]) && g->zones[i][0] != '\0';
         g->n_zones = i + 1u;
     }
     ok = ok && get_str(r, 64, &g->actuator);
@@ -218,8 +218,9 @@ static int decode_group(struct reader *r, struct scaling *s, const char *prev)
     g->cooldown_end_ms = reader_u64(r);
     g->created_ms = reader_u64(r);
     if (!ok || r->failed || flags > 7 || g->name[0] == '\0' ||
-        g->min > g->desired || g->desired > g->max ||
-        g->max > GROUP_CAPACITY_MAX ||
+        g->cooldown_s > GROUP_SECONDS_MAX || g->grace_s > GROUP_SECONDS_MAX ||
+        g->heartbeat_ttl_s > GROUP_SECONDS_MAX || g->min > g->desired ||
+        g->desired > g->max || g->max > GROUP_CAPACITY_MAX ||
         (prev != NULL && strcmp(prev, g->name) >= 0) ||
         !scaling_group_add(s, g)) {
         group_free(g);

@@ -104,6 +104,10 @@ static void report(struct exec_call *c)
         }
     }
     buf_append(&out, c->stdout_text.base, c->stdout_text.len);
+    if (ok && c->stdout_text.len == 0 && c->stderr_text.len > 0) {
+        /* No address: the first line of the details is the address. */
+        buf_append(&out, "\n", 1);
+    }
     if (c->stderr_text.len > 0) {
         if (out.len > 0 && out.base[out.len - 1] != '\n') {
             buf_append(&out, "\n", 1);

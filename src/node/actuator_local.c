@@ -87,9 +87,36 @@ log_call(const char *dir, const struct actuator_request *r, const char *outcome)
     fclose(f);
 }
 
-static bool alive(pid_t pid)
+/* Whether @pid is the worker of @instance: alive, and running
+ * `scalekeeper ... agent INSTANCE` (a pid can be reused by another
+ * process once the worker is gone). */
+static bool is_worker(pid_t pid, const char *instance)
 {
-    return pid > 0 && kill(pid, 0) == 0;
+    char path[64];
+    char cmdline[1024];
+    size_t n;
+    FILE *f;
+    bool found = false;
+
+    if (pid <= 1 || kill(pid, 0) != 0) {
+        return false;
+    }
+    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+    f = fopen(path, "r");
+    if (f == NULL) {
+        return false;
+    }
+    n = fread(cmdline, 1, sizeof cmdline - 1, f);
+    fclose(f);
+    cmdline[n] = '\0';
+    /* NUL-separated arguments: "agent", then the instance id, at the end. */
+    for (size_t i = 0; i < n && !found;) {
+        size_t next = i + strlen(cmdline + i) + 1;
+        found = next < n && strcmp(cmdline + i, "agent") == 0 &&
+                strcmp(cmdline + next, instance) == 0;
+        i = next;
+    }
+    return found;
 }
 
 /* The scalekeeper CLI next to this daemon's executable. */
@@ -177,7 +204,7 @@ static bool launch(const char *dir,
 
     path_of(pid_path, sizeof pid_path, dir, r->instance, "pid");
     pid = (pid_t)read_number(pid_path);
-    if (alive(pid)) {
+    if (is_worker(pid, r->instance)) {
         /* Called again (a new leader resuming): it runs already. */
         snprintf(output, size, "local:%d\nalready running\n", (int)pid);
         log_call(dir, r, "already-running");
@@ -215,7 +242,7 @@ static bool terminate(const char *dir,
                  strerror(errno));
         return false;
     }
-    if (alive(pid)) {
+    if (is_worker(pid, r->instance)) {
         kill(pid, SIGKILL);
     }
     unlink(pid_path);

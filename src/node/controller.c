@@ -429,7 +429,7 @@ start(struct controller *c, const struct group *g, const struct plan_action *a)
     if (a->kind == PLAN_LAUNCH) {
         argv[2] = "launch";
         argv[3] = a->zone;
-        argv[4] = "0";
+        argv[4] = a->replace ? "1" : "0";
     } else {
         instance_id_format(a->instance, instance);
         argv[2] = "terminate";

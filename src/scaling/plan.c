@@ -124,20 +124,37 @@ static void plan_delete(const struct scaling *s,
     }
 }
 
-/* Rule 2: replace Unhealthy InService instances, a batch at a time. */
-static void plan_replace(const struct group *g,
-                         const struct plan_input *in,
-                         struct plan *p,
-                         const char *at)
+/* Replacements under way in @g: terminations of Unhealthy instances and
+ * the launches replacing them. */
+struct replacements {
+    size_t terminating; /* Terminating instances being replaced */
+    size_t pending;     /* Pending instances launched as replacements */
+};
+
+static void count_replacements(const struct group *g, struct replacements *r)
+{
+    r->terminating = r->pending = 0;
+    for (size_t i = 0; i < g->n_instances; i++) {
+        const struct instance *x = g->instances[i];
+        r->terminating += x->lifecycle == INSTANCE_TERMINATING && x->replacing;
+        r->pending += x->lifecycle == INSTANCE_PENDING && x->replacing;
+    }
+}
+
+/* Rule 2: replace Unhealthy InService instances, a batch at a time: a
+ * replacement is under way until its launch is InService. Returns how
+ * many were started. */
+static size_t plan_replace(const struct group *g,
+                           const struct replacements *r,
+                           const struct plan_input *in,
+                           struct plan *p,
+                           const char *at)
 {
     size_t batch = g->desired / 10 > 1 ? g->desired / 10 : 1;
-    size_t replacing = 0;
+    size_t replacing =
+        r->terminating > r->pending ? r->terminating : r->pending;
     size_t started = 0;
 
-    for (size_t i = 0; i < g->n_instances; i++) {
-        replacing += g->instances[i]->lifecycle == INSTANCE_TERMINATING &&
-                     g->instances[i]->replacing;
-    }
     for (size_t i = 0; i < g->n_instances && room(p, in); i++) {
         const struct instance *x = g->instances[i];
         struct plan_action *a;
@@ -168,6 +185,7 @@ static void plan_replace(const struct group *g,
     if (started > 0) {
         say(p, "replacing %zu unhealthy instances. ", started);
     }
+    return started;
 }
 
 static bool has_unfinished(const struct scaling *s,
@@ -216,9 +234,11 @@ static void plan_retry(const struct scaling *s,
     }
 }
 
-/* Rule 4a: launch @n instances, each into the zone with the fewest. */
+/* Rule 4a: launch @n instances, each into the zone with the fewest; the
+ * first @replacing of them replace Unhealthy instances. */
 static void plan_launch(const struct group *g,
                         size_t n,
+                        size_t replacing,
                         size_t capacity,
                         const struct plan_input *in,
                         struct plan *p,
@@ -240,6 +260,7 @@ static void plan_launch(const struct group *g,
         }
         a = add(p, PLAN_LAUNCH);
         a->zone = g->zones[best];
+        a->replace = k < replacing;
         snprintf(a->cause, sizeof a->cause,
                  "At %s an instance was started in response to a difference "
                  "between desired and actual capacity, increasing the "
@@ -372,7 +393,9 @@ void plan_group(const struct scaling *s,
                 struct plan *p)
 {
     struct scaling_counts c;
+    struct replacements r;
     size_t capacity;
+    size_t owed; /* replacement launches not yet made */
     char at[24];
 
     p->n = 0;
@@ -387,12 +410,22 @@ void plan_group(const struct scaling *s,
     capacity = c.in_service + c.pending;
     say(p, "capacity %zu (%zu InService, %zu Pending) of desired %u; ",
         capacity, c.in_service, c.pending, g->desired);
-    plan_replace(g, in, p, at);
+    count_replacements(g, &r);
+    owed = r.terminating + plan_replace(g, &r, in, p, at);
+    owed = owed > r.pending ? owed - r.pending : 0;
     capacity -= p->n; /* the instances being replaced no longer count */
     plan_retry(s, g, in, p, at);
     if (g->honor_cooldown && in->now_ms < g->cooldown_end_ms &&
         capacity != g->desired) {
         char until[24];
+        size_t n = capacity < g->desired ? g->desired - capacity : 0;
+        /* Replacements ignore the cooldown; the change of capacity waits. */
+        if (n > owed) {
+            n = owed;
+        }
+        if (n > 0 && in->now_ms >= in->launch_after_ms) {
+            plan_launch(g, n, n, capacity, in, p, at);
+        }
         plan_format_time(g->cooldown_end_ms, until);
         p->blocked_until_ms = g->cooldown_end_ms;
         say(p,
@@ -409,7 +442,7 @@ void plan_group(const struct scaling *s,
             say(p, "launches wait until %s after a failed launch.", until);
             return;
         }
-        plan_launch(g, g->desired - capacity, capacity, in, p, at);
+        plan_launch(g, g->desired - capacity, owed, capacity, in, p, at);
     } else if (capacity > g->desired) {
         if (plan_scale_in(g, capacity - g->desired, capacity, in, p, at) == 0 &&
             c.in_service == 0) {

@@ -31,7 +31,8 @@ struct plan_action {
     uint8_t kind;
     const char *zone;  /* launch: the zone; borrowed from the group */
     uint64_t instance; /* terminate: the instance */
-    bool replace;      /* terminate an unhealthy instance to replace it */
+    bool replace;      /* part of a health replacement: the termination of an
+                          Unhealthy instance, or the launch that replaces it */
     char cause[PLAN_CAUSE_MAX];
 };
 

@@ -254,6 +254,43 @@ START_TEST(unhealthy_instances_are_replaced_ten_percent_at_a_time)
     }
     plan_now("web", T0);
     ck_assert_uint_eq(count_kind(PLAN_TERMINATE), 1);
+    /* Launches for the three being replaced. */
+    ck_assert_uint_eq(count_kind(PLAN_LAUNCH), 3);
+    ck_assert(p.actions[1].replace && p.actions[3].replace);
+}
+
+END_TEST
+
+START_TEST(a_replacement_is_under_way_until_its_launch_is_done)
+{
+    uint64_t bad1;
+    uint64_t bad2;
+    char id[20];
+    char activity[24];
+    char token[24];
+
+    A(&x, ENTRY_OP_GROUP_CREATE, "web", "MIN", "5", "MAX", "10", "ZONES", "a");
+    bad1 = launch("web", "a");
+    bad2 = launch("web", "a");
+    for (int i = 0; i < 3; i++) {
+        launch("web", "a");
+    }
+    instance_id_format(bad1, id);
+    A(&x, ENTRY_OP_INSTANCE_SETHEALTH, id, "Unhealthy");
+    A(&x, ENTRY_OP_CTRL_START, "1", "web", "terminate", id, "1", "r");
+    snprintf(activity, sizeof activity, "%llu",
+             (unsigned long long)x.f.scaling.next_activity - 1);
+    snprintf(token, sizeof token, "%llu",
+             (unsigned long long)x.f.scaling.last_token);
+    A(&x, ENTRY_OP_CTRL_START, "1", "web", "launch", "a", "1", "r");
+    A(&x, ENTRY_OP_CTRL_FINISH, "1", activity, token, "Successful", "");
+    ck_assert_uint_eq(inst(bad1)->lifecycle, INSTANCE_TERMINATED);
+    /* The first replacement's launch is still Pending: one at a time. */
+    instance_id_format(bad2, id);
+    A(&x, ENTRY_OP_INSTANCE_SETHEALTH, id, "Unhealthy");
+    plan_now("web", T0);
+    ck_assert_uint_eq(p.n, 0);
+    ck_assert_ptr_nonnull(strstr(p.summary, "unhealthy instances wait"));
 }
 
 END_TEST
@@ -315,11 +352,21 @@ START_TEST(honor_cooldown_waits_but_replacement_does_not)
     A(&x, ENTRY_OP_INSTANCE_SETHEALTH, id, "Unhealthy");
     plan_now("web", T0 + MIN);
     ck_assert_uint_eq(count_kind(PLAN_TERMINATE), 1);
-    ck_assert_uint_eq(count_kind(PLAN_LAUNCH), 0);
-    /* After the cooldown, the change goes ahead. */
-    A(&x, ENTRY_OP_INSTANCE_SETHEALTH, id, "Healthy");
+    /* The replacement's launch ignores the cooldown as well; the change
+     * to 3 still waits, and carrying out the replacement does not end the
+     * wait. */
+    ck_assert_uint_eq(count_kind(PLAN_LAUNCH), 1);
+    ck_assert(p.actions[0].replace && p.actions[1].replace);
+    A(&x, ENTRY_OP_CTRL_START, "1", "web", "terminate", id, "1", "r");
+    A(&x, ENTRY_OP_CTRL_START, "1", "web", "launch", "a", "1", "r");
+    ck_assert(group("web")->honor_cooldown);
+    plan_now("web", T0 + MIN);
+    ck_assert_uint_eq(p.n, 0);
+    ck_assert_uint_eq(p.blocked_until_ms, T0 + 2 * MIN);
+    /* After the cooldown, the change goes ahead: 1 Pending, 2 more. */
     plan_now("web", T0 + 2 * MIN);
     ck_assert_uint_eq(count_kind(PLAN_LAUNCH), 2);
+    ck_assert(!p.actions[0].replace);
     /* Without HONORCOOLDOWN, manual changes do not wait (AWS). */
     A(&x, ENTRY_OP_GROUP_SETDESIRED, "web", "4");
     plan_now("web", T0 + MIN);
@@ -443,6 +490,7 @@ int main(void)
     tcase_add_test(tc, protected_instances_are_never_scaled_in);
     tcase_add_test(tc, new_instances_protected_when_the_group_says_so);
     tcase_add_test(tc, unhealthy_instances_are_replaced_ten_percent_at_a_time);
+    tcase_add_test(tc, a_replacement_is_under_way_until_its_launch_is_done);
     tcase_add_test(tc,
                    a_replacement_goes_to_the_zone_of_the_instance_it_replaces);
     tcase_add_test(tc, small_groups_replace_one_at_a_time);
