@@ -163,7 +163,10 @@ def cpu_seconds(pid):
 
 
 def port_free(port):
+    """Nothing listens on @port (connections in TIME_WAIT do not count: the
+    daemon binds with SO_REUSEADDR, as libuv does)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -335,15 +338,12 @@ def decision_latency(leader, poll, groups, samples, interval, rng):
 
 
 def print_latency(title, lat):
-    print(f"\n{title}: ms over {len(lat['launch_sent'])} samples")
-    print(f"  launch     desired committed -> activity committed  "
-          f"{dist(lat['launch_committed'])}")
-    print(f"  launch     SETDESIRED sent   -> activity committed  "
-          f"{dist(lat['launch_sent'])}")
-    print(f"  terminate  desired committed -> activity committed  "
-          f"{dist(lat['terminate_committed'])}")
-    print(f"  terminate  SETDESIRED sent   -> activity committed  "
-          f"{dist(lat['terminate_sent'])}")
+    print(f"\n{title}: ms, {len(lat['launch_sent'])} samples")
+    for kind in ("launch", "terminate"):
+        print(f"  {kind:<10} desired committed -> activity committed  "
+              f"{dist(lat[kind + '_committed'])}")
+        print(f"  {kind:<10} SETDESIRED sent   -> activity committed  "
+              f"{dist(lat[kind + '_sent'])}")
 
 
 def wait_pending(leader, groups, want, timeout):
@@ -410,6 +410,106 @@ def load(cluster, leader_id, leader, poll, groups, per_group, wave):
     return t
 
 
+def complete_ordered(leader, poll, group, count, done):
+    """Complete @group's InProgress activities not in @done (among its
+    newest @count), as the provisioner; adds them to @done."""
+    todo = []
+    for a in map(record, poll.call("ACTIVITY.LIST", group, "COUNT",
+                                   min(count, 1000))):
+        if a["kind"] in ("launch", "terminate") and \
+                a["status"] == "InProgress" and a["id"] not in done:
+            todo.append((a["id"], a["token"]))
+            done.add(a["id"])
+    check_ok(leader.pipeline([("ACTIVITY.COMPLETE", i, tok, "Successful",
+                               "10.250.0.1") for i, tok in todo]),
+             "ACTIVITY.COMPLETE")
+    return len(todo)
+
+
+def burst(leader, poll, group, base, n, timeout=300):
+    """Raise @group from @base to @base + @n at once, then lower it back to
+    @base. The provisioner completes the activities once all are decided
+    (booting a machine takes longer than deciding to). Seconds until the
+    first min(n, 50) and all @n activities of each direction were
+    committed, and the SETDESIRED round trips."""
+    out = {}
+    if base + n > 1000:
+        check_ok([leader.call("GROUP.UPDATE", group, "MAX", base + n)],
+                 "GROUP.UPDATE")
+    for direction, desired in (("out", base + n), ("in", base)):
+        done = set()
+        t0 = time.monotonic()
+        check_ok([leader.call("GROUP.SETDESIRED", group, desired)],
+                 "GROUP.SETDESIRED")
+        out[direction + "_reply"] = time.monotonic() - t0
+        first = last = None
+        while True:
+            g = record(poll.call("GROUP.GET", group))
+            now = time.monotonic()
+            live = int(g["in_service"]) + int(g["pending"])
+            decided = live - base if direction == "out" else \
+                base + n - int(g["in_service"])
+            if first is None and decided >= min(n, 50):
+                first = now
+            if last is None and decided >= n:
+                last = now
+            if last is not None and int(g["pending"]) == 0 and \
+                    int(g["terminating"]) == 0:
+                break
+            if now - t0 > timeout:
+                raise BenchError(f"burst {direction} of {n} in {group}: "
+                                 f"{decided} decided after {timeout} s")
+            if last is not None:
+                complete_ordered(leader, poll, group, n + 20, done)
+            time.sleep(0.001)
+        out[direction + "_first"] = first - t0
+        out[direction + "_all"] = last - t0
+    return out
+
+
+def fill_histories(leader, poll, groups, per_group, wave):
+    """Give every group a full history, as a long-running cluster has: it
+    grows by @per_group (launches completed), then a client terminates
+    those instances (INSTANCE.TERMINATE DECREMENT 1), the controller orders
+    each termination and the provisioner completes it. Each group then
+    keeps 100 finished activities and @per_group terminated instances."""
+    t0 = time.monotonic()
+    for w in range(0, len(groups), wave):
+        batch = groups[w:w + wave]
+        check_ok(leader.pipeline([("GROUP.SETDESIRED", g, 2 * per_group)
+                                  for g in batch]), "GROUP.SETDESIRED")
+        wait_pending(leader, batch, per_group, timeout=300)
+        launches = []
+        for g, r in zip(batch, poll.pipeline(
+                [("ACTIVITY.LIST", g, "COUNT", per_group) for g in batch],
+                window=50)):
+            for a in map(record, r):
+                if a["kind"] == "launch" and a["status"] == "InProgress":
+                    launches.append(a)
+        check_ok(leader.pipeline([("ACTIVITY.COMPLETE", a["id"], a["token"],
+                                   "Successful", "10.251.0.1")
+                                  for a in launches]), "ACTIVITY.COMPLETE")
+        terms = leader.pipeline([("INSTANCE.TERMINATE", a["instance"],
+                                  "DECREMENT", 1) for a in launches])
+        check_ok(terms, "INSTANCE.TERMINATE")
+        ids = [record(r)["id"] for r in terms]
+        deadline = time.monotonic() + 300
+        while ids:
+            acts = [record(r) for r in poll.pipeline(
+                [("ACTIVITY.GET", i) for i in ids])]
+            ready = [a for a in acts if a["status"] == "InProgress"]
+            check_ok(leader.pipeline([("ACTIVITY.COMPLETE", a["id"],
+                                       a["token"], "Successful")
+                                      for a in ready]), "ACTIVITY.COMPLETE")
+            ids = [a["id"] for a in acts if a["status"] == "Pending"]
+            if time.monotonic() > deadline:
+                raise BenchError(f"{len(ids)} terminations never ordered")
+            if ids:
+                time.sleep(0.02)
+        log(f"{w + len(batch)} groups with full histories")
+    return time.monotonic() - t0
+
+
 def snapshots_on_disk(d):
     """{index: (size of the snapshot file, its name)} of the complete
     snapshots (their .meta written) in data dir @d."""
@@ -453,7 +553,11 @@ def snapshot(cluster, leader_id, leader, threshold):
             recent = sets[-300:]
             t_trigger, worst = max(recent, key=lambda s: s[1])
             median = statistics.median(lat for _, lat in sets)
+            slow = [lat for _, lat in recent if lat > 10 * median + 5]
             return {"index": index, "bytes": size, "name": name,
+                    "raw": lz4_content_size(os.path.join(d, name)),
+                    "slow_sets": len(slow),
+                    "slow_extra_ms": sum(slow) - len(slow) * median,
                     "trigger_ms": worst, "set_p50_ms": median,
                     "stall_ms": worst - median,
                     "total_ms": (t_done - t_trigger) * 1000,
@@ -480,14 +584,15 @@ def backup_encode(follower_port):
 
 
 def restart(cluster, node, leader):
-    """kill -9 @node, start it again; seconds until it answers PING and
-    until it has applied the leader's commit index as of the kill."""
+    """kill -9 @node, start it again; seconds until it answers PING, until
+    it knows the leader (the leader's first message reached it), and until
+    it has applied the leader's commit index as of the kill."""
     target = int(info(leader, "raft")["commit_index"])
     cluster.kill9(node)
     t0 = time.monotonic()
     cluster.start(node)
     port = cluster.client_port[node]
-    t_answer = None
+    t_answer = t_leader = None
     c = None
     while time.monotonic() - t0 < 300:
         cluster.check_alive()
@@ -497,11 +602,16 @@ def restart(cluster, node, leader):
             if t_answer is None:
                 if c.call("PING") == b"PONG":
                     t_answer = time.monotonic()
-            if t_answer is not None and \
-                    int(info(c, "raft")["applied_index"]) >= target:
-                t_caught = time.monotonic()
-                c.close()
-                return t_answer - t0, t_caught - t0, target
+            if t_answer is not None:
+                r = info(c, "raft")
+                if t_leader is None and r.get("leader_id", "0") != "0":
+                    t_leader = time.monotonic()
+                if int(r["applied_index"]) >= target:
+                    t_caught = time.monotonic()
+                    c.close()
+                    return {"answer": t_answer - t0,
+                            "leader": (t_leader or t_caught) - t0,
+                            "caught": t_caught - t0, "target": target}
         except (OSError, BenchError):
             if c is not None:
                 c.close()
@@ -510,11 +620,75 @@ def restart(cluster, node, leader):
     raise BenchError(f"node {node} did not catch up within 300 s")
 
 
-def rss_line(cluster, label):
-    cells = []
-    for i in sorted(cluster.procs):
-        cells.append(f"node{i} {proc_status(cluster.pid(i), 'VmRSS') / 1024:6.1f}")
-    return f"  {label:<34} " + "   ".join(cells)
+def idle_cpu(cluster, seconds):
+    """CPU of each node over @seconds with no client traffic, percent of
+    one core."""
+    pids = {i: cluster.pid(i) for i in cluster.procs}
+    before = {i: cpu_seconds(p) for i, p in pids.items()}
+    t0 = time.monotonic()
+    time.sleep(seconds)
+    dt = time.monotonic() - t0
+    return {i: (cpu_seconds(p) - before[i]) / dt * 100
+            for i, p in pids.items()}
+
+
+def round_trips(conn, commands, n=50):
+    """Median milliseconds of each command, sent one at a time, idle."""
+    out = []
+    for cmd in commands:
+        v = []
+        for _ in range(n):
+            t0 = time.monotonic()
+            r = conn.call(*cmd)
+            v.append((time.monotonic() - t0) * 1000)
+            if isinstance(r, ReplyError):
+                raise BenchError(f"{cmd[0]}: {r}")
+            time.sleep(0.01)
+        out.append(statistics.median(v))
+    return out
+
+
+def timed_read(conn, cmd, n=5):
+    """Best of @n: (ms, reply bytes). The reply is not parsed (Python would
+    take longer than the server): a PING sent behind the command marks its
+    end."""
+    best = None
+    ping = Conn.encode(("PING",))
+    for _ in range(n):
+        t0 = time.monotonic()
+        conn.sock.sendall(Conn.encode(cmd) + ping)
+        data = bytearray()
+        while not data.endswith(b"+PONG\r\n"):
+            chunk = conn.sock.recv(1 << 20)
+            if not chunk:
+                raise BenchError("connection closed by the server")
+            data += chunk
+        ms = (time.monotonic() - t0) * 1000
+        if data[:1] == b"-":
+            raise BenchError(f"{cmd[0]}: {bytes(data[:200])}")
+        size = len(data) - len(b"+PONG\r\n")
+        best = (ms, size) if best is None or ms < best[0] else best
+    return best
+
+
+def lz4_content_size(path):
+    """The uncompressed size an lz4 frame declares in its header, or None."""
+    with open(path, "rb") as f:
+        head = f.read(14)
+    if len(head) < 14 or head[:4] != b"\x04\x22\x4d\x18" or \
+            not head[4] & 0x08:
+        return None
+    return int.from_bytes(head[6:14], "little")
+
+
+def rss(cluster, label):
+    """(label, {node: VmRSS kB})."""
+    return label, {i: proc_status(cluster.pid(i), "VmRSS")
+                   for i in cluster.procs}
+
+
+def mib_cells(kib):
+    return "   ".join(f"node{i} {kib[i] / 1024:6.1f}" for i in sorted(kib))
 
 
 # --- main --------------------------------------------------------------------
@@ -536,6 +710,13 @@ def main():
                    default=int(env("SK_BENCH_PORT_BASE", 7600)))
     p.add_argument("--poll-ms", type=float,
                    default=float(env("SK_BENCH_POLL_MS", 0.2)))
+    p.add_argument("--burst", type=int,
+                   default=int(env("SK_BENCH_BURST", 100)),
+                   help="one group scaled out and in by this many at once "
+                        "(0: skip)")
+    p.add_argument("--no-histories", action="store_true",
+                   default=env("SK_BENCH_HISTORIES", "1") == "0",
+                   help="skip filling every group's history at the end")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--hold", action="store_true",
                    help="keep the cluster running after the summary, until "
@@ -544,33 +725,45 @@ def main():
     p.add_argument("daemon_args", nargs="*",
                    help="extra scalekeeperd flags, after --")
     args = p.parse_args()
+    if args.groups < 1 or args.per_group < 1 or args.samples < 1 or \
+            args.wave < 1:
+        p.error("--groups, --per-group, --samples and --wave must be >= 1")
     if args.per_group > 50:
         # The controller starts at most 50 activities per group per pass.
         log("note: more than 50 per group takes several controller passes")
     rng = random.Random(args.seed)
 
     def on_signal(signum, frame):
-        raise SystemExit(128 + signum)
+        raise KeyboardInterrupt
 
-    for s in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(s, on_signal)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
 
     run_dir = tempfile.mkdtemp(prefix="sk-scaling-bench-")
-    cluster = Cluster(args.daemon, run_dir, args.port_base, args.daemon_args)
-    ok = False
+    failed = True
+    cluster = None
     try:
-        ok = run(args, cluster, rng)
+        cluster = Cluster(args.daemon, run_dir, args.port_base,
+                          args.daemon_args)
+        run(args, cluster, rng)
+        failed = False
     except BenchError as e:
         log(f"FAILED: {e}")
     except KeyboardInterrupt:
         log("interrupted")
+        failed = None
     finally:
-        cluster.stop()
-        if env("SK_KEEP_RUN") or not ok:
+        if cluster is not None:
+            cluster.stop()
+        if env("SK_KEEP_RUN") or failed:
             log(f"run directory kept: {run_dir}")
         else:
             shutil.rmtree(run_dir, ignore_errors=True)
-    return 0 if ok else 1
+    return 0 if failed is False else 1
+
+
+def row(label, value, note=""):
+    print(f"  {label:<44} {value:>12}{'  ' + note if note else ''}")
 
 
 def run(args, cluster, rng):
@@ -579,30 +772,32 @@ def run(args, cluster, rng):
         cluster.start(i)
     leader_id = cluster.leader()
     follower_id = leader_id % N_NODES + 1
-    leader = Conn(cluster.client_port[leader_id])
-    poll = Conn(cluster.client_port[leader_id])
+    ports = cluster.client_port
+    leader = Conn(ports[leader_id])
+    poll = Conn(ports[leader_id])
     poll.call("READONLY")
-    # The controller claims its term once it has applied its predecessor's
-    # entries; a write through it proves the leader settled.
+    # A write through the leader proves it settled; its controller claims
+    # its term once it has applied its predecessor's entries.
     deadline = time.monotonic() + 30
     while not isinstance(leader.call("SET", "bench/ready", 1), bytes):
         if time.monotonic() > deadline:
             raise BenchError("writes never succeeded")
         time.sleep(0.05)
-    ports = cluster.client_port
     log(f"3 nodes on 127.0.0.1 ports {cluster.raft_port[1]}-"
         f"{ports[N_NODES]}, leader node {leader_id}; run directory "
         f"{cluster.run_dir}")
     groups = group_names(args.groups)
-    rss = [rss_line(cluster, "started, empty")]
+    mem = [rss(cluster, "started, empty")]
 
-    # 1. Decision latency, nearly empty cluster: one group.
+    # 1. Decision latency on an idle cluster with one group.
     check_ok([leader.call("GROUP.CREATE", groups[0], "MIN", 0, "MAX", 1000,
                           "ZONES", "a,b,c")], "GROUP.CREATE")
     time.sleep(0.5)
     log(f"decision latency, 1 group: {args.samples} samples")
     lat_empty = decision_latency(leader, poll, groups[:1], args.samples,
                                  args.poll_ms / 1000, rng)
+    rtt_empty = round_trips(leader, [("SET", "bench/rtt", 1),
+                                     ("GROUP.SETDESIRED", groups[0], 0)])
 
     # 2. The groups, empty.
     t0 = time.monotonic()
@@ -611,7 +806,7 @@ def run(args, cluster, rng):
              "GROUP.CREATE")
     t_create = time.monotonic() - t0
     time.sleep(1)
-    rss.append(rss_line(cluster, f"{args.groups} groups, no instances"))
+    mem.append(rss(cluster, f"{args.groups} groups, no instances"))
 
     # 3. The instances.
     log(f"bringing {args.groups} groups to {args.per_group} instances each, "
@@ -620,13 +815,23 @@ def run(args, cluster, rng):
              args.wave)
     inst = t["instances"]
     scaling = info(leader, "scaling")  # empty if the section is unknown
+    raft = info(leader, "raft")
+    persist = info(leader, "persistence")
     time.sleep(2)
     peaks = {i: proc_status(cluster.pid(i), "VmHWM") / 1024
              for i in cluster.procs}
-    rss.append(rss_line(cluster, f"{inst} instances InService"))
-    persist = info(leader, "persistence")
-    raft = info(leader, "raft")
-    snaps_during_load = int(persist["snapshots_taken"])
+    mem.append(rss(cluster, f"{inst} instances InService"))
+    log("idle CPU and reads at full size")
+    cpu_idle = idle_cpu(cluster, 5)
+    rtt_full = round_trips(leader, [("SET", "bench/rtt", 1),
+                                    ("GROUP.SETDESIRED", groups[-1],
+                                     args.per_group)])
+    reads = {"GROUP.LIST": timed_read(leader, ("GROUP.LIST",)),
+             "GROUP.GET": timed_read(leader, ("GROUP.GET", groups[-1])),
+             "INSTANCE.LIST": timed_read(leader,
+                                         ("INSTANCE.LIST", groups[-1])),
+             "ACTIVITY.LIST (20)": timed_read(leader, ("ACTIVITY.LIST",
+                                                       groups[-1]))}
 
     # 4. A snapshot of that state.
     log("snapshot: sequential SETs until the leader writes one")
@@ -637,69 +842,136 @@ def run(args, cluster, rng):
 
     # 5. Restart a follower: it loads that snapshot and replays the log.
     log(f"restart: kill -9 node {follower_id}, start it again")
-    t_answer, t_caught, target = restart(cluster, follower_id, leader)
+    rs = restart(cluster, follower_id, leader)
     time.sleep(2)
-    rss.append(rss_line(cluster, f"after node {follower_id} restarted"))
+    mem.append(rss(cluster, f"after node {follower_id} restarted"))
 
     # 6. Decision latency with everything in place.
     log(f"decision latency, {args.groups} groups / {inst} instances: "
         f"{args.samples} samples")
     lat_full = decision_latency(leader, poll, groups, args.samples,
                                 args.poll_ms / 1000, rng)
+    # 7. One group scaled out and back in by --burst at once.
+    bursts = None
+    if args.burst > 0:
+        g = groups[len(groups) // 2]
+        log(f"burst: {g} from {args.per_group} to "
+            f"{args.per_group + args.burst} and back")
+        changes0 = int(info(leader, "raft")["leader_changes"])
+        bursts = burst(leader, poll, g, args.per_group, args.burst)
+        bursts["leader_changes"] = \
+            int(info(leader, "raft")["leader_changes"]) - changes0
+        time.sleep(1)
+
+    # 8. Full histories: what a long-running cluster keeps.
+    hist = None
+    if not args.no_histories:
+        log("filling every group's history (100 finished activities, "
+            f"{args.per_group} terminated instances)")
+        hist = {"seconds": fill_histories(leader, poll, groups,
+                                          args.per_group, args.wave)}
+        time.sleep(2)
+        hist["scaling"] = info(leader, "scaling")
+        mem.append(rss(cluster, "full histories"))
+        hist["peaks"] = {i: proc_status(cluster.pid(i), "VmHWM") / 1024
+                         for i in cluster.procs}
+        log(f"restart: kill -9 node {follower_id} again")
+        hist["restart"] = restart(cluster, follower_id, leader)
+        time.sleep(2)
+        mem.append(rss(cluster, f"after node {follower_id} restarted again"))
     final = info(leader, "raft")
 
     # The summary.
     print(f"\nscaling-bench: {args.groups} groups x {args.per_group} "
-          f"instances (external actuator), 3 nodes on loopback, leader "
+          f"instances (ACTUATOR external), 3 nodes on loopback, leader "
           f"node {leader_id}")
-    print(f"machine: {os.cpu_count()} CPUs, "
-          f"{cpu_model()}, {mem_total_gib():.1f} GiB RAM")
+    print(f"machine: {os.cpu_count()} CPUs ({cpu_model()}), "
+          f"{mem_total_gib():.1f} GiB RAM")
     print("\nload")
-    print(f"  {args.groups} GROUP.CREATE (pipelined)            "
-          f"{t_create:7.2f} s")
-    print(f"  launch activities committed by the controller "
-          f"{t['decide']:7.2f} s  ({inst / t['decide']:,.0f}/s)")
-    print(f"  ACTIVITY.LIST reads (provisioner)             "
-          f"{t['read']:7.2f} s")
-    print(f"  ACTIVITY.COMPLETE (pipelined, 500 in flight)  "
-          f"{t['complete']:7.2f} s  ({inst / t['complete']:,.0f}/s)")
-    print(f"  leader CPU during the load                    "
-          f"{t['cpu']:7.2f} s")
-    print(f"  log: commit index {raft['commit_index']}, "
-          f"{snaps_during_load} snapshots taken during the load")
+    row(f"{args.groups} GROUP.CREATE, pipelined", f"{t_create:.2f} s")
+    row(f"{inst} launch activities committed", f"{t['decide']:.2f} s",
+        f"{inst / t['decide']:,.0f}/s, {args.wave} groups at a time")
+    row("the provisioner's ACTIVITY.LIST reads", f"{t['read']:.2f} s")
+    row(f"{inst} ACTIVITY.COMPLETE, pipelined", f"{t['complete']:.2f} s",
+        f"{inst / t['complete']:,.0f}/s")
+    row("leader CPU during the load", f"{t['cpu']:.2f} s")
+    row("log entries (commit index)", raft["commit_index"],
+        f"{persist['snapshots_taken']} snapshots during the load")
     if scaling:
-        print(f"  INFO scaling: groups {scaling.get('groups')}, instances "
-              f"kept {scaling.get('instances_kept')}, activities kept "
-              f"{scaling.get('activities_kept')}")
+        row("groups / instances / activities kept",
+            f"{scaling.get('groups')} / {scaling.get('instances_kept')} / "
+            f"{scaling.get('activities_kept')}")
     print("\nmemory: VmRSS MiB")
-    for line in rss:
-        print(line)
-    print("  peak (VmHWM) after the load      " + "   ".join(
+    for label, kib in mem:
+        print(f"  {label:<34} {mib_cells(kib)}")
+    empty, full = mem[1][1], mem[2][1]
+    print(f"  {'per instance, with its activity':<34} " + "   ".join(
+        f"node{i} {(full[i] - empty[i]) / inst:6.2f}" for i in sorted(full))
+        + "  KiB (instances InService - no instances)")
+    print(f"  {'peak (VmHWM) after the load':<34} " + "   ".join(
         f"node{i} {peaks[i]:6.1f}" for i in sorted(peaks)))
+    if hist is not None:
+        print(f"  {'peak (VmHWM) at the end':<34} " + "   ".join(
+            f"node{i} {hist['peaks'][i]:6.1f}" for i in sorted(hist["peaks"])))
+    print(f"\nidle, {inst} instances: CPU % of one core over 5 s: " +
+          ", ".join(f"node{i} {cpu_idle[i]:.1f}" for i in sorted(cpu_idle)))
+    print("round trips through the leader, ms (median of 50, one at a time)")
+    row("SET, 1 group / all", f"{rtt_empty[0]:.2f} / {rtt_full[0]:.2f}")
+    row("GROUP.SETDESIRED to its value, 1 group / all",
+        f"{rtt_empty[1]:.2f} / {rtt_full[1]:.2f}")
+    for name, (ms, size) in reads.items():
+        row(f"{name}, best of 5", f"{ms:.2f}", f"{size / 1024:,.0f} KiB")
     print("\nsnapshot")
-    print(f"  size on disk (lz4)                {snap['bytes'] / 1e6:8.2f} MB"
-          f"  ({snap['name']})")
-    print(f"  leader loop blocked (encode+lz4)  {snap['stall_ms']:8.1f} ms"
-          f"  (triggering SET {snap['trigger_ms']:.1f} ms, median SET "
-          f"{snap['set_p50_ms']:.2f} ms)")
-    print(f"  trigger -> file synced in place   {snap['total_ms']:8.1f} ms"
-          f"  (seen by polling the data directory after each SET)")
-    print(f"  BACKUP.SAVE on a follower         {backup_ms:8.1f} ms  "
-          f"({backup_bytes / 1e6:.2f} MB; same encoding, best of 3)")
-    print("\nrestart (kill -9 of a follower, start again)")
-    print(f"  answers PING                      {t_answer:8.2f} s")
-    print(f"  applied the leader's index {target:<7}{t_caught:8.2f} s")
-    print_latency("decision latency, 1 group, otherwise empty", lat_empty)
+    row("size on disk (lz4 frame)", f"{snap['bytes'] / 1e6:.2f} MB",
+        f"{snap['raw'] / 1e6:.1f} MB encoded" if snap["raw"] else "")
+    row("slowest SET at the snapshot", f"{snap['trigger_ms']:.1f} ms",
+        f"median SET {snap['set_p50_ms']:.2f} ms; {snap['slow_sets']} SETs "
+        f"slowed, {snap['slow_extra_ms']:.0f} ms in all")
+    row("that SET sent -> file synced in place", f"{snap['total_ms']:.1f} ms",
+        "data directory polled after each SET")
+    row("encoding + lz4 alone (BACKUP.SAVE, follower)", f"{backup_ms:.1f} ms",
+        f"best of 3, {backup_bytes / 1e6:.2f} MB")
+    print(f"\nrestart: kill -9 of node {follower_id} (a follower), start "
+          f"again")
+    row("answers PING", f"{rs['answer']:.2f} s")
+    row("knows the leader", f"{rs['leader']:.2f} s")
+    row(f"applied the leader's commit index {rs['target']}",
+        f"{rs['caught']:.2f} s")
+    if bursts is not None:
+        print(f"\nburst: one group from {args.per_group} to "
+              f"{args.per_group + args.burst} at once and back (activities "
+              f"completed once all are decided)")
+        for d, what in (("out", "launch"), ("in", "termination")):
+            row(f"SETDESIRED round trip ({what})",
+                f"{bursts[d + '_reply'] * 1000:.1f} ms")
+            row(f"first {min(args.burst, 50)} {what} activities committed",
+                f"{bursts[d + '_first'] * 1000:.1f} ms")
+            row(f"all {args.burst} {what} activities committed",
+                f"{bursts[d + '_all'] * 1000:.1f} ms")
+        row("leader changes meanwhile", str(bursts["leader_changes"]))
+    if hist is not None:
+        sc = hist["scaling"]
+        print("\nfull histories")
+        row("time to fill them", f"{hist['seconds']:.1f} s")
+        rs2 = hist["restart"]
+        row(f"restart of node {follower_id}: answers PING / applied "
+            f"{rs2['target']}", f"{rs2['answer']:.2f} s / "
+            f"{rs2['caught']:.2f} s")
+        if sc:
+            row("instances / activities kept",
+                f"{sc.get('instances_kept')} / {sc.get('activities_kept')}")
+    print_latency("decision latency, 1 group, cluster otherwise empty",
+                  lat_empty)
     print_latency(f"decision latency, {args.groups} groups, {inst} "
                   f"instances", lat_full)
     print(f"\nleader commit index at the end: {final['commit_index']}; "
           f"run took {time.monotonic() - t_start:.0f} s")
     if args.command:
         print(f"re-run: {args.command}")
+    sys.stdout.flush()
     leader.close()
     poll.close()
     if args.hold:
-        sys.stdout.flush()
         log("holding the cluster: client ports " + ", ".join(
             f"node{i} {ports[i]} (pid {cluster.pid(i)})"
             for i in sorted(cluster.procs)) + "; interrupt to stop")
@@ -709,7 +981,6 @@ def run(args, cluster, rng):
                 time.sleep(1)
         except KeyboardInterrupt:
             pass
-    return True
 
 
 def cpu_model():
