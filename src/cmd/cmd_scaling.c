@@ -373,7 +373,7 @@ static void heartbeat_read(struct node *n,
                     (int)argv[1].len, argv[1].base);
         return;
     }
-    heartbeats_beat(&n->heartbeats, id, controller_wall_ms());
+    heartbeats_beat(&n->heartbeats, id, uv_now(n->loop));
     reply_int(reply, (long long)in->group->heartbeat_ttl_s);
 }
 

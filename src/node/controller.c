@@ -336,7 +336,7 @@ static void proposal_done(struct pending *p)
             c->resume_due = true;
             c->dirty = true;
             c->stats.claims++;
-            heartbeats_start(&c->node->heartbeats, controller_wall_ms());
+            heartbeats_start(&c->node->heartbeats, uv_now(c->node->loop));
             log_info("scaling controller active term=%llu",
                      (unsigned long long)c->term);
         }
@@ -476,7 +476,8 @@ static void plan_all(struct controller *c, uint64_t now)
 static void judge_heartbeats(struct controller *c, uint64_t now)
 {
     uint64_t ids[VERDICTS_AT_ONCE];
-    size_t n = heartbeats_due(&c->node->heartbeats, now, ids, VERDICTS_AT_ONCE);
+    size_t n = heartbeats_due(&c->node->heartbeats, now, uv_now(c->node->loop),
+                              ids, VERDICTS_AT_ONCE);
     char term[24];
 
     snprintf(term, sizeof term, "%llu", (unsigned long long)c->term);

@@ -45,11 +45,15 @@ void heartbeats_beat(struct heartbeats *h, uint64_t id, uint64_t now_ms)
     }
 }
 
-size_t
-heartbeats_due(struct heartbeats *h, uint64_t now_ms, uint64_t *ids, size_t max)
+size_t heartbeats_due(struct heartbeats *h,
+                      uint64_t wall_ms,
+                      uint64_t now_ms,
+                      uint64_t *ids,
+                      size_t max)
 {
     const struct scaling *s = &h->node->fsm.scaling;
-    struct health_clock c = { .now_ms = now_ms,
+    struct health_clock c = { .now_ms = wall_ms,
+                              .mono_ms = now_ms,
                               .leading_since_ms = h->since_ms,
                               .grace_ms = h->node->cfg->election_timeout_ms };
     size_t n = 0;

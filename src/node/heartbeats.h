@@ -16,17 +16,18 @@ struct node;
 
 struct heartbeats {
     struct node *node;
-    struct u64map last;    /* instance id -> wall ms of its last heartbeat */
+    struct u64map last;    /* instance id -> monotonic ms of its last one */
     struct u64map judging; /* instance ids with a verdict being proposed */
     bool active;
-    uint64_t since_ms; /* wall ms when this leader's monitor started */
+    uint64_t since_ms; /* monotonic ms when this leader's monitor started */
     uint64_t beats;    /* heartbeats recorded as leader */
 };
 
 void heartbeats_init(struct heartbeats *h, struct node *n);
 void heartbeats_close(struct heartbeats *h);
 
-/* Start (this node leads and its controller took over) or stop. */
+/* Start (this node leads and its controller took over) or stop. Times
+ * given to these functions are on the monotonic clock, except @wall_ms. */
 void heartbeats_start(struct heartbeats *h, uint64_t now_ms);
 void heartbeats_stop(struct heartbeats *h);
 
@@ -36,6 +37,7 @@ void heartbeats_beat(struct heartbeats *h, uint64_t id, uint64_t now_ms);
 /* Fill @ids (room for @max) with the instances to declare Unhealthy now
  * and mark them as being judged; returns how many. */
 size_t heartbeats_due(struct heartbeats *h,
+                      uint64_t wall_ms,
                       uint64_t now_ms,
                       uint64_t *ids,
                       size_t max);

@@ -6,7 +6,10 @@ uint64_t health_deadline(const struct instance *in,
                          const struct health_clock *c,
                          bool *due)
 {
-    uint64_t from = c->leading_since_ms + c->grace_ms;
+    /* Monotonic instants as wall-clock times, by the clocks' offset now. */
+    int64_t offset = (int64_t)c->now_ms - (int64_t)c->mono_ms;
+    uint64_t from =
+        (uint64_t)((int64_t)(c->leading_since_ms + c->grace_ms) + offset);
     uint64_t deadline;
 
     *due = false;
@@ -17,8 +20,9 @@ uint64_t health_deadline(const struct instance *in,
     if (in->grace_end_ms > from) {
         from = in->grace_end_ms;
     }
-    if (c->last_beat_ms > from) {
-        from = c->last_beat_ms;
+    if (c->last_beat_ms != 0 &&
+        (uint64_t)((int64_t)c->last_beat_ms + offset) > from) {
+        from = (uint64_t)((int64_t)c->last_beat_ms + offset);
     }
     deadline = from + (uint64_t)heartbeat_ttl_s * 1000;
     *due = c->now_ms >= deadline;

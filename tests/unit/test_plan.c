@@ -442,6 +442,7 @@ START_TEST(heartbeats_are_checked_after_the_grace_period)
                            .health = INSTANCE_HEALTHY,
                            .grace_end_ms = T0 + 300000 };
     struct health_clock c = { .now_ms = T0 + 299000,
+                              .mono_ms = T0 + 299000,
                               .leading_since_ms = T0 - 600000,
                               .grace_ms = 1000 };
     bool due;
@@ -452,7 +453,7 @@ START_TEST(heartbeats_are_checked_after_the_grace_period)
     /* Within the grace period, silent is fine; TTL after its end, not. */
     ck_assert_uint_eq(health_deadline(&in, 10, &c, &due), T0 + 310000);
     ck_assert(!due);
-    c.now_ms = T0 + 310000;
+    c.now_ms = c.mono_ms = T0 + 310000;
     health_deadline(&in, 10, &c, &due);
     ck_assert(due);
     /* A heartbeat after the grace moves the deadline. */
@@ -463,6 +464,19 @@ START_TEST(heartbeats_are_checked_after_the_grace_period)
     c.leading_since_ms = T0 + 309500;
     ck_assert_uint_eq(health_deadline(&in, 10, &c, &due), T0 + 320500);
     ck_assert(!due);
+    /* The wall clock steps an hour ahead; heartbeats and the leader's start
+     * are on the monotonic clock, so nothing is late. */
+    c.leading_since_ms = T0 - 600000;
+    c.now_ms += 3600000;
+    ck_assert_uint_eq(health_deadline(&in, 10, &c, &due), T0 + 3915000);
+    ck_assert(!due);
+    /* Monotonic time passes: late. */
+    c.mono_ms += 5000;
+    health_deadline(&in, 10, &c, &due);
+    ck_assert(due);
+    c.now_ms -= 3600000;
+    c.mono_ms -= 5000;
+    c.leading_since_ms = T0 + 309500;
     /* Only InService, Healthy instances are checked. */
     in.lifecycle = INSTANCE_STANDBY;
     ck_assert_uint_eq(health_deadline(&in, 10, &c, &due), 0);
