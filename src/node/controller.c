@@ -216,6 +216,7 @@ static void call_actuator(struct controller *c, uint64_t id, uint64_t token)
     c->stats.calls++;
     rv = actuators_call(&c->node->actuators, g->actuator, &r, call_done, call);
     if (rv == ACTUATOR_EXTERNAL) {
+        c->stats.calls--; /* nothing was called */
         u64map_del(&c->calls, id);
         mem_free(call);
         log_info("activity %llu of %s waits for ACTIVITY.COMPLETE (token "
