@@ -20,6 +20,7 @@ static const char *const group_numbers[] = { "min",
                                              "current_activity",
                                              "unfinished_activities",
                                              "activities_kept",
+                                             "failures",
                                              NULL };
 static const char *const group_flags[] = { "protect_new", "honor_cooldown",
                                            NULL };

@@ -170,7 +170,6 @@ void cmd_group_explain(struct node *n,
     if (g == NULL) {
         return;
     }
-    in.launch_after_ms = controller_launch_after(&n->controller, g->name);
     plan_init(&p);
     plan_group(&n->fsm.scaling, g, &in, &p);
     if (p.blocked_until_ms != 0) {

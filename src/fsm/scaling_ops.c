@@ -533,6 +533,28 @@ static void start_cooldown(struct fsm *f, struct group *g)
     }
 }
 
+/* A failed activity backs its group off, 1 s doubling to 60 s; a
+ * successful one ends the backoff. In the replicated state, so a new
+ * leader keeps it, and for every actuator, external ones too. */
+static void back_off(struct fsm *f, struct group *g, bool ok)
+{
+    uint64_t delay;
+
+    if (ok) {
+        g->failures = 0;
+        g->retry_after_ms = 0;
+        return;
+    }
+    if (g->failures < UINT32_MAX) {
+        g->failures++;
+    }
+    delay = (uint64_t)GROUP_BACKOFF_MIN_MS
+            << (g->failures < 7 ? g->failures - 1 : 6);
+    g->retry_after_ms =
+        f->now_ms +
+        (delay < GROUP_BACKOFF_MAX_MS ? delay : GROUP_BACKOFF_MAX_MS);
+}
+
 /* The outcome of an ordered activity, from the controller or an external
  * provisioner, with the activity's current token. */
 static void finish(struct fsm *f, const struct slice *a, struct buf *reply)
@@ -601,6 +623,9 @@ static void finish(struct fsm *f, const struct slice *a, struct buf *reply)
         if (!replacing) {
             start_cooldown(f, g);
         }
+    }
+    if (g != NULL) {
+        back_off(f, g, status == ACTIVITY_SUCCESSFUL);
     }
     scaling_activity_finish(&f->scaling, act, status, details, f->now_ms);
     if (reply != NULL) {

@@ -29,7 +29,7 @@ static void field_time(struct buf *b, const char *name, uint64_t ms)
     field(b, name, t);
 }
 
-#define GROUP_FIELDS 24
+#define GROUP_FIELDS 26
 
 void scaling_reply_group(struct buf *b,
                          const struct fsm *f,
@@ -74,6 +74,8 @@ void scaling_reply_group(struct buf *b,
     field_time(b, "created", g->created_ms);
     field_time(b, "cooldown_end", g->cooldown_end_ms);
     field(b, "honor_cooldown", g->honor_cooldown ? "1" : "0");
+    field_u64(b, "failures", g->failures);
+    field_time(b, "retry_after", g->retry_after_ms);
     field_u64(b, "pending", c.pending);
     field_u64(b, "in_service", c.in_service);
     field_u64(b, "standby", c.standby);

@@ -36,6 +36,8 @@ encode_group(const struct scaling *s, const struct group *g, struct buf *out)
                               g->honor_cooldown << 2));
     buf_put_u64(out, g->cooldown_end_ms);
     buf_put_u64(out, g->created_ms);
+    buf_put_u32(out, g->failures);
+    buf_put_u64(out, g->retry_after_ms);
 
     buf_put_u32(out, (uint32_t)g->n_instances);
     for (size_t i = 0; i < g->n_instances; i++) {
@@ -217,6 +219,8 @@ static int decode_group(struct reader *r, struct scaling *s, const char *prev)
     g->honor_cooldown = (flags & 4) != 0;
     g->cooldown_end_ms = reader_u64(r);
     g->created_ms = reader_u64(r);
+    g->failures = reader_u32(r);
+    g->retry_after_ms = reader_u64(r);
     if (!ok || r->failed || flags > 7 || g->name[0] == '\0' ||
         g->cooldown_s > GROUP_SECONDS_MAX || g->grace_s > GROUP_SECONDS_MAX ||
         g->heartbeat_ttl_s > GROUP_SECONDS_MAX || g->min > g->desired ||

@@ -119,6 +119,40 @@ static bool is_worker(pid_t pid, const char *instance)
     return found;
 }
 
+/* Whether @pid has exited (a zombie waiting for its parent counts). */
+static bool is_gone(pid_t pid)
+{
+    char path[64];
+    char stat[256];
+    FILE *f;
+    size_t n;
+    const char *end;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    f = fopen(path, "r");
+    if (f == NULL) {
+        return true;
+    }
+    n = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    end = strrchr(stat, ')'); /* "pid (comm) S ..." */
+    return end == NULL || end[1] == '\0' || end[2] == 'Z' || end[2] == 'X';
+}
+
+/* Wait for a killed worker to be gone, so that a reported termination is
+ * true when reported: SIGKILL takes effect at once, but not within the
+ * kill() call. Gives up after 200 ms (the process is then unkillable,
+ * which the log would show). */
+static void wait_gone(pid_t pid)
+{
+    struct timespec ms = { 0, 1000000 };
+
+    for (int i = 0; i < 200 && !is_gone(pid); i++) {
+        nanosleep(&ms, NULL);
+    }
+}
+
 /* The scalekeeper CLI next to this daemon's executable. */
 static bool cli_path(char *out, size_t size)
 {
@@ -244,6 +278,7 @@ static bool terminate(const char *dir,
     }
     if (is_worker(pid, r->instance)) {
         kill(pid, SIGKILL);
+        wait_gone(pid);
     }
     unlink(pid_path);
     snprintf(output, size, "stopped worker pid %d\n", (int)pid);

@@ -13,14 +13,7 @@
 
 #define SWEEP_MS         500
 #define MAX_PER_GROUP    50
-#define BACKOFF_MIN_MS   1000
-#define BACKOFF_MAX_MS   60000
 #define VERDICTS_AT_ONCE 256
-
-struct ctrl_backoff {
-    unsigned failures;
-    uint64_t launch_after_ms;
-};
 
 enum proposal_kind {
     PROPOSAL_CLAIM = 1,
@@ -76,29 +69,16 @@ void controller_init(struct controller *c, struct node *n)
     u64map_init(&c->busy);
     u64map_init(&c->ordering);
     u64map_init(&c->calls);
-    u64map_init(&c->backoff);
     plan_init(&c->plan);
-}
-
-static void free_values(struct u64map *m)
-{
-    const struct u64map_slot *s;
-    size_t pos = 0;
-
-    while ((s = u64map_next(m, &pos)) != NULL) {
-        mem_free(s->value);
-    }
 }
 
 /* Forget what this leader knew. Calls in flight keep their structs (freed
  * when they complete); the maps that point at them are emptied. */
 static void reset(struct controller *c)
 {
-    free_values(&c->backoff);
     u64map_close(&c->busy);
     u64map_close(&c->ordering);
     u64map_close(&c->calls);
-    u64map_close(&c->backoff);
     c->active = false;
     c->claiming = false;
     c->resume_due = false;
@@ -125,13 +105,6 @@ void controller_leadership(struct controller *c, bool leader)
 void controller_changed(struct controller *c)
 {
     c->dirty = true;
-}
-
-uint64_t controller_launch_after(const struct controller *c, const char *name)
-{
-    const struct ctrl_backoff *b = u64map_get(&c->backoff, name_hash(name));
-
-    return b != NULL ? b->launch_after_ms : 0;
 }
 
 static void busy_add(struct controller *c, uint64_t hash, long delta)
@@ -231,26 +204,6 @@ static void call_actuator(struct controller *c, uint64_t id, uint64_t token)
     }
 }
 
-static void backoff_after(struct controller *c, const char *group, bool ok)
-{
-    uint64_t hash = name_hash(group);
-    struct ctrl_backoff *b = u64map_get(&c->backoff, hash);
-    uint64_t delay;
-
-    if (ok) {
-        mem_free(u64map_del(&c->backoff, hash));
-        return;
-    }
-    if (b == NULL) {
-        b = mem_calloc(1, sizeof *b);
-        u64map_put(&c->backoff, hash, b);
-    }
-    b->failures++;
-    delay = (uint64_t)BACKOFF_MIN_MS << (b->failures < 7 ? b->failures - 1 : 6);
-    b->launch_after_ms = controller_wall_ms() +
-                         (delay < BACKOFF_MAX_MS ? delay : BACKOFF_MAX_MS);
-}
-
 static void call_done(void *data, bool ok, const char *output, size_t len)
 {
     struct ctrl_call *call = data;
@@ -277,7 +230,6 @@ static void call_done(void *data, bool ok, const char *output, size_t len)
                  (unsigned long long)call->activity, call->group,
                  (int)(len > 200 ? 200 : len), output);
     }
-    backoff_after(c, call->group, ok);
     snprintf(term, sizeof term, "%llu", (unsigned long long)c->term);
     snprintf(activity, sizeof activity, "%llu",
              (unsigned long long)call->activity);
@@ -449,10 +401,7 @@ static void plan_all(struct controller *c, uint64_t now)
     for (size_t gi = 0; gi < s->n_groups; gi++) {
         const struct group *g = s->groups[gi];
         uint64_t hash = name_hash(g->name);
-        struct plan_input in = { .now_ms = now,
-                                 .launch_after_ms =
-                                     controller_launch_after(c, g->name),
-                                 .max_actions = MAX_PER_GROUP };
+        struct plan_input in = { .now_ms = now, .max_actions = MAX_PER_GROUP };
 
         if (u64map_get(&c->busy, hash) != NULL) {
             continue; /* its last decisions are not applied yet */

@@ -13,8 +13,9 @@
  *
  * Failure modes: leadership lost -> everything in memory is dropped; the
  * calls in flight finish but their outcomes are not proposed; the next
- * leader resumes their activities. A failed launch backs the group's
- * launches off exponentially (1 s to 60 s). */
+ * leader resumes their activities. A failed activity backs the group's
+ * launches off exponentially (1 s to 60 s; kept in the replicated state,
+ * scaling/group.h). */
 #ifndef SK_CONTROLLER_H
 #define SK_CONTROLLER_H
 
@@ -48,7 +49,6 @@ struct controller {
     struct u64map busy;     /* group name hash -> proposals in flight */
     struct u64map ordering; /* activity id -> an order in flight */
     struct u64map calls;    /* activity id -> actuator call in flight */
-    struct u64map backoff;  /* group name hash -> struct ctrl_backoff */
     struct plan plan;
     struct controller_stats stats;
 };
@@ -67,9 +67,6 @@ void controller_flush(struct controller *c);
 
 /* From the fsm observer: the auto-scaling state changed. */
 void controller_changed(struct controller *c);
-
-/* When launches of group @name may start again (0: now), for EXPLAIN. */
-uint64_t controller_launch_after(const struct controller *c, const char *name);
 
 /* Wall-clock milliseconds, the time scaling decisions use. */
 uint64_t controller_wall_ms(void);

@@ -12,12 +12,15 @@
 #include "lib/err.h"
 #include "lib/slice.h"
 
-#define GROUP_NAME_MAX     255
-#define GROUP_ZONES_MAX    16
-#define GROUP_ZONE_MAX     64
-#define GROUP_CAPACITY_MAX 100000
-#define GROUP_SECONDS_MAX  (7 * 24 * 3600)
-#define GROUP_POLICIES_MAX 4
+#define GROUP_NAME_MAX       255
+#define GROUP_ZONES_MAX      16
+#define GROUP_ZONE_MAX       64
+#define GROUP_CAPACITY_MAX   100000
+#define GROUP_SECONDS_MAX    (7 * 24 * 3600)
+#define GROUP_POLICIES_MAX   4
+/* The backoff after a failed activity: 1 s, doubling, at most 60 s. */
+#define GROUP_BACKOFF_MIN_MS 1000
+#define GROUP_BACKOFF_MAX_MS 60000
 
 /* Termination policies, applied in order inside the zone chosen first. */
 enum group_policy {
@@ -48,6 +51,10 @@ struct group {
     bool honor_cooldown;      /* the last desired change waits for it */
     uint64_t cooldown_end_ms; /* wall clock, chosen by the leader */
     uint64_t created_ms;
+    /* Backoff after failed activities (any actuator): consecutive
+     * failures, and when launches and retried terminations may go on. */
+    uint32_t failures;
+    uint64_t retry_after_ms;
     /* Kept by scaling/state.c: the group's instances (terminated and
      * detached ones too, the latest few), in creation order, and the ids of
      * its activities, ascending. */

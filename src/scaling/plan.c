@@ -217,8 +217,8 @@ static void plan_retry(const struct scaling *s,
             has_unfinished(s, g, x->id)) {
             continue;
         }
-        if (in->now_ms < in->launch_after_ms) {
-            p->blocked_until_ms = in->launch_after_ms;
+        if (in->now_ms < g->retry_after_ms) {
+            p->blocked_until_ms = g->retry_after_ms;
             say(p, "a failed termination is retried after the backoff. ");
             return;
         }
@@ -423,7 +423,7 @@ void plan_group(const struct scaling *s,
         if (n > owed) {
             n = owed;
         }
-        if (n > 0 && in->now_ms >= in->launch_after_ms) {
+        if (n > 0 && in->now_ms >= g->retry_after_ms) {
             plan_launch(g, n, n, capacity, in, p, at);
         }
         plan_format_time(g->cooldown_end_ms, until);
@@ -435,10 +435,10 @@ void plan_group(const struct scaling *s,
         return;
     }
     if (capacity < g->desired) {
-        if (in->now_ms < in->launch_after_ms) {
+        if (in->now_ms < g->retry_after_ms) {
             char until[24];
-            plan_format_time(in->launch_after_ms, until);
-            p->blocked_until_ms = in->launch_after_ms;
+            plan_format_time(g->retry_after_ms, until);
+            p->blocked_until_ms = g->retry_after_ms;
             say(p, "launches wait until %s after a failed launch.", until);
             return;
         }

@@ -44,12 +44,10 @@ struct plan {
     uint64_t blocked_until_ms; /* nonzero: nothing more before then */
 };
 
-/* Launches and retried terminations wait until @launch_after_ms (the
- * controller's backoff after a failed actuator call; 0 for none). At most
- * @max_actions actions are planned. */
+/* At most @max_actions actions are planned. Launches and retried
+ * terminations wait for the group's backoff (retry_after_ms). */
 struct plan_input {
     uint64_t now_ms;
-    uint64_t launch_after_ms;
     size_t max_actions;
 };
 

@@ -109,9 +109,18 @@ static void kill_recorded(const char *sub, const char *suffix)
     closedir(d);
 }
 
+/* Also at exit: a failed assertion ends the test process without its
+ * teardown. */
+static void kill_leftovers(void)
+{
+    kill_recorded("workers", ".pid");
+    kill_recorded("pids", "");
+}
+
 static void setup(void)
 {
     make_dirs();
+    atexit(kill_leftovers);
 }
 
 static void teardown(void)
@@ -119,8 +128,7 @@ static void teardown(void)
     char cmd[CLUSTER_PATH_MAX + 16];
     int rc = cluster_destroy(&cl);
 
-    kill_recorded("workers", ".pid");
-    kill_recorded("pids", "");
+    kill_leftovers();
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (rc == 0 && getenv("SK_KEEP_RUN") == NULL && system(cmd) != 0) {
         fprintf(stderr, "cannot remove %s\n", dir);
@@ -277,25 +285,37 @@ static int count_lines(const char *name, const char *word)
     return n;
 }
 
-/* No call of the slow actuator is still running. */
-static bool calls_done(void *arg)
+/* How many calls of the slow actuator are running (have started, and not
+ * yet ended). */
+static int calls_running(void)
 {
     char path[CLUSTER_PATH_MAX + 8];
     DIR *d;
     struct dirent *e;
-    bool empty = true;
+    int n = 0;
 
-    (void)arg;
     snprintf(path, sizeof path, "%s/pids", dir);
     d = opendir(path);
     if (d == NULL) {
-        return true;
+        return 0;
     }
     while ((e = readdir(d)) != NULL) {
-        empty = empty && e->d_name[0] == '.';
+        n += e->d_name[0] != '.';
     }
     closedir(d);
-    return empty;
+    return n;
+}
+
+static bool calls_done(void *arg)
+{
+    (void)arg;
+    return calls_running() == 0;
+}
+
+/* At least *@arg calls are under way at the resource's end. */
+static bool calls_started(void *arg)
+{
+    return calls_running() >= *(int *)arg;
 }
 
 /* Each instance of @group has one launch activity and appears once in
@@ -477,6 +497,8 @@ START_TEST(leader_killed_during_scale_out_and_scale_in)
     command_ok(leader, "GROUP.SETDESIRED web 4");
     CLUSTER_ASSERT(&cl, wait_until(has_in_progress, &p, SCALE_MS),
                    "no launches in progress");
+    CLUSTER_ASSERT(&cl, wait_until(calls_started, &p.n, SCALE_MS),
+                   "the actuator calls did not start");
     cluster_kill(&cl, leader); /* its four calls are under way */
     next = cluster_leader(&cl, LEADER_MS);
     CLUSTER_ASSERT(&cl, next != 0, "no new leader");
@@ -494,6 +516,8 @@ START_TEST(leader_killed_during_scale_out_and_scale_in)
     p.n = 3;
     CLUSTER_ASSERT(&cl, wait_until(has_in_progress, &p, SCALE_MS),
                    "no terminations in progress");
+    CLUSTER_ASSERT(&cl, wait_until(calls_started, &p.n, SCALE_MS),
+                   "the actuator calls did not start");
     cluster_kill(&cl, next);
     leader = cluster_leader(&cl, LEADER_MS);
     CLUSTER_ASSERT(&cl, leader != 0, "no new leader");
@@ -630,6 +654,8 @@ START_TEST(a_paused_old_leader_cannot_act)
     command_ok(old, "GROUP.SETDESIRED web 2");
     CLUSTER_ASSERT(&cl, wait_until(has_in_progress, &p, SCALE_MS),
                    "no launches in progress");
+    CLUSTER_ASSERT(&cl, wait_until(calls_started, &p.n, SCALE_MS),
+                   "the actuator calls did not start");
     cluster_pause(&cl, old); /* with its two calls, before they land */
     next = cluster_leader(&cl, LEADER_MS);
     CLUSTER_ASSERT(&cl, next != 0 && next != old, "no new leader");

@@ -375,19 +375,48 @@ START_TEST(honor_cooldown_waits_but_replacement_does_not)
 
 END_TEST
 
+/* Fail the newest activity at @at. */
+static void fail_newest(uint64_t at)
+{
+    char activity[24];
+    char token[24];
+
+    snprintf(activity, sizeof activity, "%llu",
+             (unsigned long long)x.f.scaling.next_activity - 1);
+    snprintf(token, sizeof token, "%llu",
+             (unsigned long long)x.f.scaling.last_token);
+    apply_time_ms = at;
+    A(&x, ENTRY_OP_ACTIVITY_COMPLETE, activity, token, "Failed", "no");
+    ck_assert_str_eq(reply_text(&x.r), "+OK\r\n");
+    apply_time_ms = T0;
+}
+
 START_TEST(failed_launches_back_off)
 {
-    struct plan_input in = { .now_ms = T0,
-                             .launch_after_ms = T0 + 4000,
-                             .max_actions = 10 };
-
     A(&x, ENTRY_OP_GROUP_CREATE, "web", "MIN", "1", "MAX", "5", "ZONES", "a");
-    plan_group(&x.f.scaling, group("web"), &in, &p);
+    /* Three failures in a row: 1 s, 2 s, then 4 s from the last one. */
+    for (int i = 0; i < 3; i++) {
+        A(&x, ENTRY_OP_CTRL_START, "1", "web", "launch", "a", "0", "c");
+        fail_newest(T0 + 1000 * (uint64_t)i);
+    }
+    ck_assert_uint_eq(group("web")->failures, 3);
+    ck_assert_uint_eq(group("web")->retry_after_ms, T0 + 2000 + 4000);
+    plan_now("web", T0 + 5999);
     ck_assert_uint_eq(p.n, 0);
-    ck_assert_uint_eq(p.blocked_until_ms, T0 + 4000);
-    in.now_ms = T0 + 4000;
-    plan_group(&x.f.scaling, group("web"), &in, &p);
+    ck_assert_uint_eq(p.blocked_until_ms, T0 + 6000);
+    ck_assert_ptr_nonnull(strstr(p.summary, "after a failed"));
+    plan_now("web", T0 + 6000);
     ck_assert_uint_eq(p.n, 1);
+    /* A success ends the backoff. */
+    launch("web", "a");
+    ck_assert_uint_eq(group("web")->failures, 0);
+    ck_assert_uint_eq(group("web")->retry_after_ms, 0);
+    /* It never exceeds 60 s. */
+    for (int i = 0; i < 12; i++) {
+        A(&x, ENTRY_OP_CTRL_START, "1", "web", "launch", "a", "0", "c");
+        fail_newest(T0);
+    }
+    ck_assert_uint_eq(group("web")->retry_after_ms, T0 + 60000);
 }
 
 END_TEST
