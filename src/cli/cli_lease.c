@@ -8,13 +8,6 @@
 #include "cli/cli.h"
 #include "cli/stream.h"
 
-/* Whether a keepalive that got @r may simply be sent again. */
-static bool retryable(const redisReply *r)
-{
-    return stream_is_error(r, "TRYAGAIN") || stream_is_error(r, "NOLEADER") ||
-           stream_is_error(r, "UNCERTAIN") || stream_is_error(r, "NOTLEADER");
-}
-
 static void
 print_renewal(const struct options *o, const char *id, long long ttl)
 {
@@ -51,7 +44,7 @@ int cli_lease_keepalive(const struct options *o, int argc, char **argv)
             break;
         }
         r = redisCommand(c, "LEASE.KEEPALIVE %s", argv[0]);
-        if (r == NULL || retryable(r)) {
+        if (r == NULL || stream_is_retryable(r)) {
             if (r != NULL) {
                 freeReplyObject(r);
             }

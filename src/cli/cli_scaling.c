@@ -13,12 +13,6 @@
 #define AGENT_RETRY_MS         200
 #define AGENT_UNREACHABLE_MS   1000
 
-static bool retryable(const redisReply *r)
-{
-    return stream_is_error(r, "TRYAGAIN") || stream_is_error(r, "NOLEADER") ||
-           stream_is_error(r, "UNCERTAIN") || stream_is_error(r, "NOTLEADER");
-}
-
 static long interval_of(long long ttl_s)
 {
     long ms = (long)(ttl_s * 1000 / 3);
@@ -53,7 +47,7 @@ int cli_agent(const struct options *o, int argc, char **argv)
             continue;
         }
         r = redisCommand(c, "INSTANCE.HEARTBEAT %s", argv[0]);
-        if (r == NULL || retryable(r)) {
+        if (r == NULL || stream_is_retryable(r)) {
             if (r != NULL) {
                 freeReplyObject(r);
             }

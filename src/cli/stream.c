@@ -129,3 +129,9 @@ bool stream_is_error(const redisReply *r, const char *code)
            strncmp(r->str, code, n) == 0 &&
            (r->str[n] == ' ' || r->str[n] == '\0');
 }
+
+bool stream_is_retryable(const redisReply *r)
+{
+    return stream_is_error(r, "TRYAGAIN") || stream_is_error(r, "NOLEADER") ||
+           stream_is_error(r, "UNCERTAIN") || stream_is_error(r, "NOTLEADER");
+}

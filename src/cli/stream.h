@@ -47,4 +47,9 @@ bool stream_sleep(long ms);
 /* Whether the error reply @r starts with the code @code ("NOLEASE"). */
 bool stream_is_error(const redisReply *r, const char *code);
 
+/* Whether @r is an error that says nothing was done and the same request
+ * may be sent again (TRYAGAIN, NOLEADER, UNCERTAIN, NOTLEADER): for
+ * requests that are safe to repeat, such as keepalives and heartbeats. */
+bool stream_is_retryable(const redisReply *r);
+
 #endif
