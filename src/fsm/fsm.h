@@ -67,8 +67,9 @@ struct fsm_observer {
     /* The revision jumped to @rev (REVISION.FLOOR, a restore): no change
      * before it can be told apart any more. */
     void (*revision_floored)(void *data, uint64_t rev);
-    /* The auto-scaling state changed (any group, instance or activity). */
-    void (*scaling_changed)(void *data);
+    /* The auto-scaling state of group @group changed (the group, one of
+     * its instances or activities); an empty @group: possibly any. */
+    void (*scaling_changed)(void *data, struct slice group);
 };
 
 struct fsm {

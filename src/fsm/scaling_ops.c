@@ -838,6 +838,69 @@ ctrl_remove_op(struct fsm *f, const struct slice *a, struct buf *reply)
     }
 }
 
+static struct slice name_of(const char *name)
+{
+    return (struct slice){ name, strlen(name) };
+}
+
+/* The group an op applied to (it may be gone since), for the controller;
+ * empty when it cannot say (a claim: every group). */
+static struct slice changed_group(const struct fsm *f,
+                                  const struct entry_cmd *cmd)
+{
+    const struct slice *a = cmd->argv;
+    const struct instance *in = NULL;
+    const struct activity *act = NULL;
+    uint64_t id = 0;
+
+    switch (cmd->op) {
+    case ENTRY_OP_GROUP_CREATE:
+    case ENTRY_OP_GROUP_UPDATE:
+    case ENTRY_OP_GROUP_DELETE:
+    case ENTRY_OP_GROUP_SETDESIRED:
+    case ENTRY_OP_INSTANCE_ATTACH:
+        return a[0];
+    case ENTRY_OP_CTRL_START:
+    case ENTRY_OP_CTRL_REMOVE:
+        return a[1];
+    case ENTRY_OP_INSTANCE_SETHEALTH:
+    case ENTRY_OP_INSTANCE_PROTECT:
+    case ENTRY_OP_INSTANCE_TERMINATE:
+    case ENTRY_OP_INSTANCE_DETACH:
+    case ENTRY_OP_INSTANCE_STANDBY:
+    case ENTRY_OP_INSTANCE_RESUME:
+        if (instance_id_parse(a[0], &id)) {
+            in = scaling_instance(&f->scaling, id);
+        }
+        break;
+    case ENTRY_OP_CTRL_HEALTH:
+        if (instance_id_parse(a[1], &id)) {
+            in = scaling_instance(&f->scaling, id);
+        }
+        break;
+    case ENTRY_OP_ACTIVITY_COMPLETE:
+        if (slice_to_u64(a[0], &id)) {
+            act = scaling_activity(&f->scaling, id);
+        }
+        break;
+    case ENTRY_OP_CTRL_ORDER:
+    case ENTRY_OP_CTRL_FINISH:
+        if (slice_to_u64(a[1], &id)) {
+            act = scaling_activity(&f->scaling, id);
+        }
+        break;
+    default:
+        break;
+    }
+    if (in != NULL) {
+        return name_of(in->group->name);
+    }
+    if (act != NULL) {
+        return name_of(act->group);
+    }
+    return (struct slice){ "", 0 };
+}
+
 void fsm_apply_scaling_op(struct fsm *f,
                           const struct entry_cmd *cmd,
                           struct buf *reply)
@@ -905,6 +968,6 @@ void fsm_apply_scaling_op(struct fsm *f,
         break;
     }
     if (f->observer != NULL && f->observer->scaling_changed != NULL) {
-        f->observer->scaling_changed(f->observer->data);
+        f->observer->scaling_changed(f->observer->data, changed_group(f, cmd));
     }
 }

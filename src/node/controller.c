@@ -52,14 +52,19 @@ uint64_t controller_wall_ms(void)
 }
 
 /* FNV-1a of a group name; never 0 (the maps' empty key). */
-static uint64_t name_hash(const char *name)
+static uint64_t hash_bytes(const char *name, size_t len)
 {
     uint64_t h = 14695981039346656037ULL;
 
-    for (const char *p = name; *p != '\0'; p++) {
-        h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+    for (size_t i = 0; i < len; i++) {
+        h = (h ^ (uint8_t)name[i]) * 1099511628211ULL;
     }
     return h != 0 ? h : 1;
+}
+
+static uint64_t name_hash(const char *name)
+{
+    return hash_bytes(name, strlen(name));
 }
 
 void controller_init(struct controller *c, struct node *n)
@@ -69,6 +74,7 @@ void controller_init(struct controller *c, struct node *n)
     u64map_init(&c->busy);
     u64map_init(&c->ordering);
     u64map_init(&c->calls);
+    u64map_init(&c->changed);
     plan_init(&c->plan);
 }
 
@@ -79,6 +85,7 @@ static void reset(struct controller *c)
     u64map_close(&c->busy);
     u64map_close(&c->ordering);
     u64map_close(&c->calls);
+    u64map_close(&c->changed);
     c->active = false;
     c->claiming = false;
     c->resume_due = false;
@@ -102,8 +109,16 @@ void controller_leadership(struct controller *c, bool leader)
     }
 }
 
-void controller_changed(struct controller *c)
+void controller_changed(struct controller *c, struct slice group)
 {
+    if (!c->active) {
+        return; /* the claim plans every group anyway */
+    }
+    if (group.len == 0) {
+        c->all_dirty = true;
+    } else {
+        u64map_put(&c->changed, hash_bytes(group.base, group.len), (void *)1);
+    }
     c->dirty = true;
 }
 
@@ -113,7 +128,10 @@ static void busy_add(struct controller *c, uint64_t hash, long delta)
 
     n = (uintptr_t)((long)n + delta);
     if (n == 0) {
+        /* Its decisions are applied: plan it again (it was skipped). */
         u64map_del(&c->busy, hash);
+        u64map_put(&c->changed, hash, (void *)1);
+        c->dirty = true;
     } else {
         u64map_put(&c->busy, hash, (void *)n);
     }
@@ -349,22 +367,18 @@ static void order(struct controller *c, uint64_t activity)
     propose(c, ENTRY_OP_CTRL_ORDER, PROPOSAL_ORDER, 0, activity, 2, argv, NULL);
 }
 
-/* Order the activities that wait: client terminations (Pending), and, once
- * after taking over, every unfinished one. */
-static void order_waiting(struct controller *c)
+/* Order the activities of @g that wait: client terminations (Pending),
+ * and after taking over (@resume) every unfinished one. */
+static void
+order_waiting(struct controller *c, const struct group *g, bool resume)
 {
     const struct scaling *s = &c->node->fsm.scaling;
-    bool all = c->resume_due;
 
-    c->resume_due = false;
-    for (size_t gi = 0; gi < s->n_groups; gi++) {
-        const struct group *g = s->groups[gi];
-        for (size_t i = 0; i < g->n_activities; i++) {
-            const struct activity *a = scaling_activity(s, g->activities[i]);
-            if (a->status == ACTIVITY_PENDING ||
-                (all && a->status == ACTIVITY_IN_PROGRESS)) {
-                order(c, a->id);
-            }
+    for (size_t i = 0; i < g->n_activities; i++) {
+        const struct activity *a = scaling_activity(s, g->activities[i]);
+        if (a->status == ACTIVITY_PENDING ||
+            (resume && a->status == ACTIVITY_IN_PROGRESS)) {
+            order(c, a->id);
         }
     }
 }
@@ -394,31 +408,30 @@ start(struct controller *c, const struct group *g, const struct plan_action *a)
             argv, NULL);
 }
 
-static void plan_all(struct controller *c, uint64_t now)
+/* Plan @g and propose its decisions, unless its last ones are still in
+ * flight (it is planned again once they are applied). */
+static void plan_one(struct controller *c,
+                     const struct group *g,
+                     uint64_t hash,
+                     uint64_t now)
 {
     const struct scaling *s = &c->node->fsm.scaling;
+    struct plan_input in = { .now_ms = now, .max_actions = MAX_PER_GROUP };
 
-    for (size_t gi = 0; gi < s->n_groups; gi++) {
-        const struct group *g = s->groups[gi];
-        uint64_t hash = name_hash(g->name);
-        struct plan_input in = { .now_ms = now, .max_actions = MAX_PER_GROUP };
-
-        if (u64map_get(&c->busy, hash) != NULL) {
-            continue; /* its last decisions are not applied yet */
-        }
-        plan_group(s, g, &in, &c->plan);
-        for (size_t i = 0; i < c->plan.n; i++) {
-            const struct plan_action *a = &c->plan.actions[i];
-            if (a->kind == PLAN_REMOVE_GROUP) {
-                char term[24];
-                const char *argv[2] = { term, g->name };
-                snprintf(term, sizeof term, "%llu",
-                         (unsigned long long)c->term);
-                propose(c, ENTRY_OP_CTRL_REMOVE, PROPOSAL_REMOVE, hash, 0, 2,
-                        argv, NULL);
-            } else {
-                start(c, g, a);
-            }
+    if (u64map_get(&c->busy, hash) != NULL) {
+        return;
+    }
+    plan_group(s, g, &in, &c->plan);
+    for (size_t i = 0; i < c->plan.n; i++) {
+        const struct plan_action *a = &c->plan.actions[i];
+        if (a->kind == PLAN_REMOVE_GROUP) {
+            char term[24];
+            const char *argv[2] = { term, g->name };
+            snprintf(term, sizeof term, "%llu", (unsigned long long)c->term);
+            propose(c, ENTRY_OP_CTRL_REMOVE, PROPOSAL_REMOVE, hash, 0, 2, argv,
+                    NULL);
+        } else {
+            start(c, g, a);
         }
     }
 }
@@ -441,15 +454,34 @@ static void judge_heartbeats(struct controller *c, uint64_t now)
     }
 }
 
-static void run(struct controller *c)
+/* Plan the groups that changed, or every group on a @sweep (the rules
+ * that depend on time: cooldown and backoff ends, heartbeats) and after
+ * taking over. */
+static void run(struct controller *c, bool sweep)
 {
+    const struct scaling *s = &c->node->fsm.scaling;
     uint64_t now = controller_wall_ms();
+    bool resume = c->resume_due;
+    bool all = sweep || resume || c->all_dirty;
 
     c->dirty = false;
-    c->next_sweep_ms = now + SWEEP_MS;
-    order_waiting(c);
-    plan_all(c, now);
-    judge_heartbeats(c, now);
+    c->all_dirty = false;
+    c->resume_due = false;
+    if (sweep) {
+        c->next_sweep_ms = now + SWEEP_MS;
+    }
+    for (size_t gi = 0; gi < s->n_groups; gi++) {
+        const struct group *g = s->groups[gi];
+        uint64_t hash = name_hash(g->name);
+        if (all || u64map_get(&c->changed, hash) != NULL) {
+            order_waiting(c, g, resume);
+            plan_one(c, g, hash, now);
+        }
+    }
+    u64map_close(&c->changed);
+    if (sweep) {
+        judge_heartbeats(c, now);
+    }
 }
 
 void controller_tick(struct controller *c)
@@ -466,14 +498,16 @@ void controller_tick(struct controller *c)
         }
         return;
     }
-    if (c->dirty || controller_wall_ms() >= c->next_sweep_ms) {
-        run(c);
+    if (controller_wall_ms() >= c->next_sweep_ms) {
+        run(c, true);
+    } else if (c->dirty) {
+        run(c, false);
     }
 }
 
 void controller_flush(struct controller *c)
 {
     if (c->active && c->dirty && !c->node->closing && node_is_leader(c->node)) {
-        run(c);
+        run(c, false);
     }
 }

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/slice.h"
 #include "lib/u64map.h"
 #include "scaling/plan.h"
 
@@ -43,8 +44,10 @@ struct controller {
     bool active; /* claimed: the controller acts */
     uint64_t term;
     uint64_t lead_index;
-    bool resume_due; /* order every unfinished activity once */
-    bool dirty;      /* the state changed: plan at the iteration's end */
+    bool resume_due;       /* order every unfinished activity once */
+    bool dirty;            /* the state changed: plan at the iteration's end */
+    bool all_dirty;        /* ... maybe of any group */
+    struct u64map changed; /* group name hash -> 1: groups to plan */
     uint64_t next_sweep_ms;
     struct u64map busy;     /* group name hash -> proposals in flight */
     struct u64map ordering; /* activity id -> an order in flight */
@@ -65,8 +68,9 @@ void controller_tick(struct controller *c);
 /* At the end of each loop iteration: plan if the state changed. */
 void controller_flush(struct controller *c);
 
-/* From the fsm observer: the auto-scaling state changed. */
-void controller_changed(struct controller *c);
+/* From the fsm observer: the auto-scaling state of @group changed (empty:
+ * any group). */
+void controller_changed(struct controller *c, struct slice group);
 
 /* Wall-clock milliseconds, the time scaling decisions use. */
 uint64_t controller_wall_ms(void);

@@ -109,11 +109,11 @@ observe_lease(void *data, enum fsm_lease_change change, const struct lease *l)
     lessor_lease_changed(&n->lessor, change, l);
 }
 
-static void observe_scaling(void *data)
+static void observe_scaling(void *data, struct slice group)
 {
     struct node *n = data;
 
-    controller_changed(&n->controller);
+    controller_changed(&n->controller, group);
 }
 
 static void observe_floor(void *data, uint64_t rev)

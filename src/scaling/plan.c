@@ -4,10 +4,12 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "lib/mem.h"
+#include "lib/u64map.h"
 
 #define HOUR_MS 3600000ULL
 
@@ -66,24 +68,21 @@ static bool room(const struct plan *p, const struct plan_input *in)
     return p->n < in->max_actions;
 }
 
-static bool chosen(const struct plan *p, uint64_t id);
-
-/* Instances of @g in the group's zone @z counted for launches: InService
- * and Pending ones, except those this plan terminates (replacements). */
-static size_t
-zone_load(const struct group *g, const char *z, const struct plan *p)
+/* The instances this plan already terminates, as a set, for scans that
+ * must skip them without searching the plan for each instance. */
+static void taken_init(struct u64map *taken, const struct plan *p)
 {
-    size_t n = 0;
-
-    for (size_t i = 0; i < g->n_instances; i++) {
-        const struct instance *in = g->instances[i];
-        if ((in->lifecycle == INSTANCE_IN_SERVICE ||
-             in->lifecycle == INSTANCE_PENDING) &&
-            strcmp(in->zone, z) == 0 && !chosen(p, in->id)) {
-            n++;
+    u64map_init(taken);
+    for (size_t i = 0; i < p->n; i++) {
+        if (p->actions[i].kind == PLAN_TERMINATE) {
+            u64map_put(taken, p->actions[i].instance, (void *)1);
         }
     }
-    return n;
+}
+
+static bool is_taken(const struct u64map *taken, const struct instance *in)
+{
+    return u64map_get(taken, in->id) != NULL;
 }
 
 static void plan_delete(const struct scaling *s,
@@ -188,17 +187,18 @@ static size_t plan_replace(const struct group *g,
     return started;
 }
 
-static bool has_unfinished(const struct scaling *s,
+/* The instances of @g with an unfinished activity, as a set. */
+static void busy_instances(const struct scaling *s,
                            const struct group *g,
-                           uint64_t instance)
+                           struct u64map *busy)
 {
+    u64map_init(busy);
     for (size_t i = 0; i < g->n_activities; i++) {
         const struct activity *a = scaling_activity(s, g->activities[i]);
-        if (a->instance == instance && !activity_is_finished(a)) {
-            return true;
+        if (!activity_is_finished(a) && a->instance != 0) {
+            u64map_put(busy, a->instance, (void *)1);
         }
     }
-    return false;
 }
 
 /* Rule 3: a termination that failed is tried again (after the backoff). */
@@ -208,19 +208,29 @@ static void plan_retry(const struct scaling *s,
                        struct plan *p,
                        const char *at)
 {
+    struct u64map busy;
+    bool any = false;
+
+    for (size_t i = 0; i < g->n_instances && !any; i++) {
+        any = g->instances[i]->lifecycle == INSTANCE_TERMINATING;
+    }
+    if (!any) {
+        return;
+    }
+    busy_instances(s, g, &busy);
     for (size_t i = 0; i < g->n_instances && room(p, in); i++) {
         const struct instance *x = g->instances[i];
         struct plan_action *a;
         char id[20];
 
         if (x->lifecycle != INSTANCE_TERMINATING ||
-            has_unfinished(s, g, x->id)) {
+            u64map_get(&busy, x->id) != NULL) {
             continue;
         }
         if (in->now_ms < g->retry_after_ms) {
             p->blocked_until_ms = g->retry_after_ms;
             say(p, "a failed termination is retried after the backoff. ");
-            return;
+            break;
         }
         instance_id_format(x->id, id);
         a = add(p, PLAN_TERMINATE);
@@ -232,6 +242,7 @@ static void plan_retry(const struct scaling *s,
                  at, id);
         say(p, "retry the termination of %s. ", id);
     }
+    u64map_close(&busy);
 }
 
 /* Rule 4a: launch @n instances, each into the zone with the fewest; the
@@ -244,11 +255,24 @@ static void plan_launch(const struct group *g,
                         struct plan *p,
                         const char *at)
 {
-    size_t load[GROUP_ZONES_MAX];
+    size_t load[GROUP_ZONES_MAX] = { 0 };
+    struct u64map taken;
 
-    for (size_t z = 0; z < g->n_zones; z++) {
-        load[z] = zone_load(g, g->zones[z], p);
+    /* InService and Pending instances per zone, except those this plan
+     * terminates (replacements); zones no longer listed do not count. */
+    taken_init(&taken, p);
+    for (size_t i = 0; i < g->n_instances; i++) {
+        const struct instance *x = g->instances[i];
+        long z;
+        if ((x->lifecycle == INSTANCE_IN_SERVICE ||
+             x->lifecycle == INSTANCE_PENDING) &&
+            !is_taken(&taken, x) &&
+            (z = group_zone_index(
+                 g, (struct slice){ x->zone, strlen(x->zone) })) >= 0) {
+            load[z]++;
+        }
     }
+    u64map_close(&taken);
     for (size_t k = 0; k < n && room(p, in); k++) {
         size_t best = 0;
         struct plan_action *a;
@@ -273,56 +297,90 @@ static void plan_launch(const struct group *g,
     }
 }
 
-/* Whether @a should be terminated before @b under the group's policies;
- * ties end with the lower id. */
-static bool terminate_first(const struct group *g,
-                            const struct instance *a,
-                            const struct instance *b,
-                            uint64_t now)
-{
-    for (size_t i = 0; i < g->n_policies; i++) {
-        uint64_t ha;
-        uint64_t hb;
+/* A scale-in candidate and its sort key: one number per termination
+ * policy, smaller first, then the instance id. */
+struct victim {
+    const struct instance *in;
+    size_t zone; /* index into the zone tally */
+    size_t n_keys;
+    uint64_t key[GROUP_POLICIES_MAX];
+};
 
-        switch (g->policies[i]) {
-        case GROUP_POLICY_OLDEST:
-            if (a->launch_ms != b->launch_ms) {
-                return a->launch_ms < b->launch_ms;
-            }
-            break;
-        case GROUP_POLICY_NEWEST:
-            if (a->launch_ms != b->launch_ms) {
-                return a->launch_ms > b->launch_ms;
-            }
-            break;
-        default: /* Default and ClosestToNextInstanceHour */
-            ha = HOUR_MS -
-                 (now - (a->launch_ms < now ? a->launch_ms : now)) % HOUR_MS;
-            hb = HOUR_MS -
-                 (now - (b->launch_ms < now ? b->launch_ms : now)) % HOUR_MS;
-            if (ha != hb) {
-                return ha < hb;
-            }
-            break;
+static int victim_cmp(const void *pa, const void *pb)
+{
+    const struct victim *a = pa;
+    const struct victim *b = pb;
+
+    if (a->zone != b->zone) {
+        return a->zone < b->zone ? -1 : 1;
+    }
+    for (size_t i = 0; i < a->n_keys; i++) {
+        if (a->key[i] != b->key[i]) {
+            return a->key[i] < b->key[i] ? -1 : 1;
         }
     }
-    return a->id < b->id;
+    return a->in->id < b->in->id ? -1 : a->in->id > b->in->id;
 }
 
-static bool chosen(const struct plan *p, uint64_t id)
+/* The policies' keys of @x: OldestInstance the launch time, NewestInstance
+ * its reverse, Default and ClosestToNextInstanceHour the time left to the
+ * next instance hour. */
+static void victim_keys(const struct group *g,
+                        const struct instance *x,
+                        uint64_t now,
+                        struct victim *v)
 {
-    for (size_t i = 0; i < p->n; i++) {
-        if (p->actions[i].kind == PLAN_TERMINATE &&
-            p->actions[i].instance == id) {
-            return true;
+    uint64_t up = now - (x->launch_ms < now ? x->launch_ms : now);
+
+    v->n_keys = g->n_policies;
+    for (size_t i = 0; i < g->n_policies; i++) {
+        switch (g->policies[i]) {
+        case GROUP_POLICY_OLDEST:
+            v->key[i] = x->launch_ms;
+            break;
+        case GROUP_POLICY_NEWEST:
+            v->key[i] = UINT64_MAX - x->launch_ms;
+            break;
+        default: /* Default and ClosestToNextInstanceHour */
+            v->key[i] = HOUR_MS - up % HOUR_MS;
+            break;
         }
     }
-    return false;
+}
+
+/* A zone's InService instances (protected ones counted) and where its
+ * candidates start in the sorted array. */
+struct zone_tally {
+    const char *zone;
+    size_t in_service;
+    size_t first;
+    size_t n;
+    size_t next;
+};
+
+#define TALLY_MAX 64
+
+/* The tally of @zone, added if new; NULL if there are too many zones. */
+static struct zone_tally *
+tally_of(struct zone_tally *t, size_t *n_t, const char *zone)
+{
+    for (size_t i = 0; i < *n_t; i++) {
+        if (strcmp(t[i].zone, zone) == 0) {
+            return &t[i];
+        }
+    }
+    if (*n_t == TALLY_MAX) {
+        return NULL;
+    }
+    memset(&t[*n_t], 0, sizeof t[*n_t]);
+    t[*n_t].zone = zone;
+    return &t[(*n_t)++];
 }
 
 /* Rule 4b: terminate @n unprotected InService instances: the zone with the
  * most InService instances that has an unprotected one, then the policies.
- * Returns how many were chosen. */
+ * Linear in the group's size (then a sort of the candidates), however many
+ * are chosen. Returns how many were chosen. */
 static size_t plan_scale_in(const struct group *g,
                             size_t n,
                             size_t capacity,
@@ -330,47 +388,58 @@ static size_t plan_scale_in(const struct group *g,
                             struct plan *p,
                             const char *at)
 {
+    struct zone_tally tally[TALLY_MAX];
+    size_t n_tally = 0;
+    struct victim *v = mem_calloc(g->n_instances + 1, sizeof *v);
+    size_t n_v = 0;
+    struct u64map taken;
     size_t done = 0;
 
+    taken_init(&taken, p);
+    for (size_t i = 0; i < g->n_instances; i++) {
+        const struct instance *x = g->instances[i];
+        struct zone_tally *t;
+        if (x->lifecycle != INSTANCE_IN_SERVICE || is_taken(&taken, x) ||
+            (t = tally_of(tally, &n_tally, x->zone)) == NULL) {
+            continue;
+        }
+        t->in_service++;
+        if (!x->protected_) {
+            v[n_v].in = x;
+            v[n_v].zone = (size_t)(t - tally);
+            victim_keys(g, x, in->now_ms, &v[n_v]);
+            n_v++;
+        }
+    }
+    u64map_close(&taken);
+    qsort(v, n_v, sizeof *v, victim_cmp);
+    for (size_t i = 0; i < n_v; i++) {
+        struct zone_tally *t = &tally[v[i].zone];
+        if (t->n++ == 0) {
+            t->first = i;
+        }
+    }
     while (done < n && room(p, in)) {
-        const struct instance *victim = NULL;
-        const char *zone = NULL;
-        size_t zone_count = 0;
+        struct zone_tally *z = NULL;
+        const struct instance *victim;
         struct plan_action *a;
         char id[20];
 
         /* The zone: most InService instances, with an unprotected one. */
-        for (size_t i = 0; i < g->n_instances; i++) {
-            const struct instance *x = g->instances[i];
-            size_t count = 0;
-            if (x->lifecycle != INSTANCE_IN_SERVICE || x->protected_ ||
-                chosen(p, x->id)) {
-                continue;
-            }
-            for (size_t j = 0; j < g->n_instances; j++) {
-                const struct instance *y = g->instances[j];
-                count += y->lifecycle == INSTANCE_IN_SERVICE &&
-                         !chosen(p, y->id) && strcmp(y->zone, x->zone) == 0;
-            }
-            if (zone == NULL || count > zone_count ||
-                (count == zone_count && strcmp(x->zone, zone) < 0)) {
-                zone = x->zone;
-                zone_count = count;
+        for (size_t i = 0; i < n_tally; i++) {
+            struct zone_tally *t = &tally[i];
+            if (t->next < t->n && (z == NULL || t->in_service > z->in_service ||
+                                   (t->in_service == z->in_service &&
+                                    strcmp(t->zone, z->zone) < 0))) {
+                z = t;
             }
         }
-        if (zone == NULL) {
+        if (z == NULL) {
             say(p, "Could not scale to desired capacity because all "
                    "remaining instances are protected from scale-in. ");
             break;
         }
-        for (size_t i = 0; i < g->n_instances; i++) {
-            const struct instance *x = g->instances[i];
-            if (x->lifecycle == INSTANCE_IN_SERVICE && !x->protected_ &&
-                !chosen(p, x->id) && strcmp(x->zone, zone) == 0 &&
-                (victim == NULL || terminate_first(g, x, victim, in->now_ms))) {
-                victim = x;
-            }
-        }
+        victim = v[z->first + z->next++].in;
         instance_id_format(victim->id, id);
         a = add(p, PLAN_TERMINATE);
         a->instance = victim->id;
@@ -380,10 +449,12 @@ static size_t plan_scale_in(const struct group *g,
                  "shrinking the capacity from %zu to %u. At %s instance %s "
                  "was selected for termination: zone %s had the most "
                  "instances (%zu).",
-                 at, capacity, g->desired, at, id, zone, zone_count);
-        say(p, "terminate %s in zone %s. ", id, zone);
+                 at, capacity, g->desired, at, id, z->zone, z->in_service);
+        say(p, "terminate %s in zone %s. ", id, z->zone);
+        z->in_service--;
         done++;
     }
+    mem_free(v);
     return done;
 }
 
