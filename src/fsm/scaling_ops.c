@@ -294,7 +294,6 @@ instance_terminate_op(struct fsm *f, const struct slice *a, struct buf *reply)
 {
     struct instance *in = find_instance(f, a[0], reply);
     char cause[PLAN_CAUSE_MAX];
-    char desc[64];
     char at[24];
     char id[20];
     struct activity *act;
@@ -319,7 +318,6 @@ instance_terminate_op(struct fsm *f, const struct slice *a, struct buf *reply)
     }
     instance_id_format(in->id, id);
     plan_format_time(f->now_ms, at);
-    snprintf(desc, sizeof desc, "Terminating instance: %s", id);
     if (decrement) {
         snprintf(cause, sizeof cause,
                  "At %s instance %s was taken out of service in response to "
@@ -335,7 +333,7 @@ instance_terminate_op(struct fsm *f, const struct slice *a, struct buf *reply)
     }
     scaling_instance_set_lifecycle(&f->scaling, in, INSTANCE_TERMINATING);
     act = scaling_activity_add(&f->scaling, in->group, ACTIVITY_TERMINATE,
-                               ACTIVITY_PENDING, in->id, in->zone, desc, cause,
+                               ACTIVITY_PENDING, in->id, in->zone, cause,
                                f->now_ms);
     if (reply != NULL) {
         scaling_reply_activity(reply, act);
@@ -343,25 +341,18 @@ instance_terminate_op(struct fsm *f, const struct slice *a, struct buf *reply)
 }
 
 /* A record-only activity, finished at once (attach, detach). */
-static struct activity *record(struct fsm *f,
-                               struct instance *in,
-                               uint8_t kind,
-                               const char *verb,
-                               const char *why)
+static struct activity *
+record(struct fsm *f, struct instance *in, uint8_t kind, const char *why)
 {
-    char desc[64];
     char cause[PLAN_CAUSE_MAX];
     char at[24];
-    char id[20];
     struct activity *a;
     uint64_t id_num;
 
-    instance_id_format(in->id, id);
     plan_format_time(f->now_ms, at);
-    snprintf(desc, sizeof desc, "%s instance: %s", verb, id);
     snprintf(cause, sizeof cause, "At %s %s", at, why);
     a = scaling_activity_add(&f->scaling, in->group, kind, ACTIVITY_IN_PROGRESS,
-                             in->id, in->zone, desc, cause, f->now_ms);
+                             in->id, in->zone, cause, f->now_ms);
     id_num = a->id;
     scaling_activity_finish(&f->scaling, a, ACTIVITY_SUCCESSFUL,
                             (struct slice){ "", 0 }, f->now_ms);
@@ -414,7 +405,7 @@ instance_attach_op(struct fsm *f, const struct slice *a, struct buf *reply)
              "request (INSTANCE.ATTACH), increasing the desired capacity to "
              "%u.",
              id, (int)(a[2].len > 128 ? 128 : a[2].len), a[2].base, g->desired);
-    in->activity = record(f, in, ACTIVITY_ATTACH, "Attaching", why)->id;
+    in->activity = record(f, in, ACTIVITY_ATTACH, why)->id;
     if (reply != NULL) {
         reply_bulk_str(reply, id);
     }
@@ -452,7 +443,7 @@ instance_detach_op(struct fsm *f, const struct slice *a, struct buf *reply)
     in->protected_ = false;
     scaling_instance_set_lifecycle(&f->scaling, in, INSTANCE_DETACHED);
     {
-        struct activity *act = record(f, in, ACTIVITY_DETACH, "Detaching", why);
+        struct activity *act = record(f, in, ACTIVITY_DETACH, why);
         if (reply != NULL) {
             scaling_reply_activity(reply, act);
         }
@@ -692,7 +683,6 @@ ctrl_start_op(struct fsm *f, const struct slice *a, struct buf *reply)
     struct group *g;
     struct instance *in;
     struct activity *act;
-    char desc[64];
     char id[20];
     char *cause;
     char *zone;
@@ -718,10 +708,9 @@ ctrl_start_op(struct fsm *f, const struct slice *a, struct buf *reply)
                                   f->now_ms, 0);
         in->replacing = replace;
         instance_id_format(in->id, id);
-        snprintf(desc, sizeof desc, "Launching a new instance: %s", id);
         act = scaling_activity_add(&f->scaling, g, ACTIVITY_LAUNCH,
-                                   ACTIVITY_IN_PROGRESS, in->id, zone, desc,
-                                   cause, f->now_ms);
+                                   ACTIVITY_IN_PROGRESS, in->id, zone, cause,
+                                   f->now_ms);
         in->activity = act->id;
         mem_free(zone);
     } else {
@@ -741,9 +730,8 @@ ctrl_start_op(struct fsm *f, const struct slice *a, struct buf *reply)
         in->replacing = replace;
         scaling_instance_set_lifecycle(&f->scaling, in, INSTANCE_TERMINATING);
         instance_id_format(in->id, id);
-        snprintf(desc, sizeof desc, "Terminating instance: %s", id);
         act = scaling_activity_add(&f->scaling, g, ACTIVITY_TERMINATE,
-                                   ACTIVITY_IN_PROGRESS, in->id, in->zone, desc,
+                                   ACTIVITY_IN_PROGRESS, in->id, in->zone,
                                    cause, f->now_ms);
     }
     mem_free(cause);

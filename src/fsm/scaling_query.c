@@ -134,6 +134,7 @@ void scaling_reply_instance(struct buf *b, const struct instance *in)
 void scaling_reply_activity(struct buf *b, const struct activity *a)
 {
     char id[20];
+    char desc[64];
 
     instance_id_format(a->instance, id);
     reply_array(b, 2 * 16);
@@ -142,7 +143,8 @@ void scaling_reply_activity(struct buf *b, const struct activity *a)
     field(b, "instance", id);
     field(b, "zone", a->zone);
     field(b, "kind", activity_kind_name(a->kind));
-    field(b, "description", a->description);
+    activity_describe(a, desc);
+    field(b, "description", desc);
     field(b, "cause", a->cause);
     field(b, "status", activity_status_name(a->status));
     field_u64(b, "progress", a->progress);
@@ -152,7 +154,7 @@ void scaling_reply_activity(struct buf *b, const struct activity *a)
     field_u64(b, "attempts", a->attempts);
     field_u64(b, "started_by", a->started_by);
     field_u64(b, "ordered_by", a->ordered_by);
-    field(b, "details", a->details);
+    field(b, "details", activity_details(a));
 }
 
 void scaling_reply_groups(struct buf *b, const struct fsm *f, size_t max)

@@ -62,9 +62,8 @@ encode_group(const struct scaling *s, const struct group *g, struct buf *out)
         buf_put_u8(out, a->kind);
         buf_put_u8(out, a->status);
         buf_put_u8(out, a->progress);
-        put_str(out, a->description);
         put_str(out, a->cause);
-        put_str(out, a->details);
+        put_str(out, activity_details(a));
         buf_put_u64(out, a->start_ms);
         buf_put_u64(out, a->end_ms);
         buf_put_u64(out, a->token);
@@ -162,16 +161,19 @@ decode_activities(struct reader *r, struct scaling *s, struct group *g)
         a->kind = reader_u8(r);
         a->status = reader_u8(r);
         a->progress = reader_u8(r);
-        ok = ok && get_str(r, 256, &a->description);
         ok = ok && get_str(r, 4096, &a->cause);
         ok = ok && get_str(r, ACTIVITY_DETAILS_MAX, &a->details);
+        if (ok && a->details[0] == '\0') {
+            mem_free(a->details);
+            a->details = NULL;
+        }
         a->start_ms = reader_u64(r);
         a->end_ms = reader_u64(r);
         a->token = reader_u64(r);
         a->attempts = reader_u32(r);
         a->started_by = reader_u64(r);
         a->ordered_by = reader_u64(r);
-        a->group = mem_strdup(g->name);
+        a->group = g->name;
         if (!ok || r->failed || a->id <= prev || a->id >= s->next_activity ||
             a->kind == 0 || a->kind > ACTIVITY_DETACH || a->status == 0 ||
             a->status > ACTIVITY_CANCELLED || a->progress > 100 ||

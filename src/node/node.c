@@ -178,6 +178,9 @@ int node_init(struct node *n,
                  cfg->data_dir, n->io.errmsg);
         goto err_after_transport;
     }
+    /* Reconnect to a peer that was down every heartbeat, not every second
+     * (the library's default): a restarted node catches up sooner. */
+    raft_uv_set_connect_retry_delay(&n->io, cfg->heartbeat_timeout_ms);
     raft_glue_fsm_init(&n->raft_fsm, n);
     rv = raft_init(&n->raft, &n->io, &n->raft_fsm, cfg->id, cfg->raft_address);
     if (rv != 0) {

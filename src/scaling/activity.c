@@ -1,7 +1,10 @@
 /* Scaling activities: names and lifetime; see activity.h. */
 #include "scaling/activity.h"
 
+#include <stdio.h>
+
 #include "lib/mem.h"
+#include "scaling/instance.h"
 
 const char *activity_kind_name(uint8_t kind)
 {
@@ -60,10 +63,34 @@ void activity_free(struct activity *a)
     if (a == NULL) {
         return;
     }
-    mem_free(a->group);
     mem_free(a->zone);
-    mem_free(a->description);
     mem_free(a->cause);
     mem_free(a->details);
     mem_free(a);
+}
+
+void activity_describe(const struct activity *a, char *out)
+{
+    char id[20];
+
+    instance_id_format(a->instance, id);
+    switch (a->kind) {
+    case ACTIVITY_LAUNCH:
+        snprintf(out, 64, "Launching a new instance: %s", id);
+        break;
+    case ACTIVITY_TERMINATE:
+        snprintf(out, 64, "Terminating instance: %s", id);
+        break;
+    case ACTIVITY_ATTACH:
+        snprintf(out, 64, "Attaching instance: %s", id);
+        break;
+    default:
+        snprintf(out, 64, "Detaching instance: %s", id);
+        break;
+    }
+}
+
+const char *activity_details(const struct activity *a)
+{
+    return a->details != NULL ? a->details : "";
 }

@@ -35,15 +35,15 @@ enum activity_status {
 
 struct activity {
     uint64_t id;
-    char *group; /* owned: the group's name */
+    const char *group; /* the group's name, borrowed: activities go with it */
     uint64_t instance;
     char *zone; /* owned */
     uint8_t kind;
     uint8_t status;
-    uint8_t progress;  /* 0, 50 (in progress) or 100 */
-    char *description; /* owned */
-    char *cause;       /* owned */
-    char *details;     /* owned: actuator output, at most DETAILS_MAX */
+    uint8_t progress; /* 0, 50 (in progress) or 100 */
+    char *cause;      /* owned */
+    char *details;    /* owned: actuator output, at most DETAILS_MAX; NULL
+                         while empty */
     uint64_t start_ms;
     uint64_t end_ms;     /* 0 while unfinished */
     uint64_t token;      /* of the latest order; 0 before the first */
@@ -59,6 +59,13 @@ const char *activity_status_name(uint8_t status);
 bool activity_status_parse(struct slice s, uint8_t *status);
 
 bool activity_is_finished(const struct activity *a);
+
+/* AWS' Description of @a ("Launching a new instance: i-..."), made from
+ * its kind and instance rather than stored; @out has room for 64 bytes. */
+void activity_describe(const struct activity *a, char *out);
+
+/* The details, "" when there are none. */
+const char *activity_details(const struct activity *a);
 
 void activity_free(struct activity *a);
 

@@ -235,21 +235,18 @@ struct activity *scaling_activity_add(struct scaling *s,
                                       uint8_t status,
                                       uint64_t instance,
                                       const char *zone,
-                                      const char *description,
                                       const char *cause,
                                       uint64_t now_ms)
 {
     struct activity *a = mem_calloc(1, sizeof *a);
 
     a->id = s->next_activity;
-    a->group = mem_strdup(g->name);
+    a->group = g->name;
     a->instance = instance;
     a->zone = mem_strdup(zone);
     a->kind = kind;
     a->status = status;
-    a->description = mem_strdup(description);
     a->cause = mem_strdup(cause);
-    a->details = mem_strdup("");
     a->start_ms = now_ms;
     scaling_activity_load(s, g, a);
     return a;
@@ -291,7 +288,7 @@ void scaling_activity_finish(struct scaling *s,
     a->progress = 100;
     a->end_ms = now_ms;
     mem_free(a->details);
-    a->details = mem_strndup(details.base, n);
+    a->details = n > 0 ? mem_strndup(details.base, n) : NULL;
     g = scaling_group(s, (struct slice){ a->group, strlen(a->group) });
     if (g != NULL) {
         trim_history(s, g);

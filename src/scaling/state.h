@@ -73,7 +73,6 @@ struct activity *scaling_activity_add(struct scaling *s,
                                       uint8_t status,
                                       uint64_t instance,
                                       const char *zone,
-                                      const char *description,
                                       const char *cause,
                                       uint64_t now_ms);
 
