@@ -5,9 +5,9 @@
  * later controller op carries the term and is refused once a newer term has
  * claimed). It then orders again every activity it finds unfinished (a new
  * token each: the same activity and instance, never a second instance for
- * the same need), and after each change applied, and every half second,
- * plans each group (scaling/plan.h). A decision is first committed as an
- * activity (CTRL.START: intent before action), then carried out by the
+ * the same need). It plans (scaling/plan.h) each group an applied entry
+ * changed, and every group every half second. A decision is first committed as
+ * an activity (CTRL.START: intent before action), then carried out by the
  * group's actuator with the activity's token, and its outcome committed
  * (CTRL.FINISH). Heartbeat verdicts come from node/heartbeats.h.
  *
