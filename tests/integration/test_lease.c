@@ -209,12 +209,18 @@ START_TEST(unrenewed_lease_expires_on_time_across_leader_kill)
         wait_sleep_ms(100);
     }
     cluster_kill(&cl, leader);
-    /* Never before the 8 s the client was promised... */
+    /* Never before the 8 s the client was promised: a read that finds the
+     * key gone proves it expired before the reply came, so only a reply
+     * before 8 s is a failure (a read sent at 7.7 s may be served late,
+     * during the failover). */
     while (wait_now_ms() < granted + 7800) {
         redisReply *r = expect_reply(&cl, ctx, "EXISTS dying");
-        CLUSTER_ASSERT(&cl, r->type == REDIS_REPLY_INTEGER && r->integer == 1,
+        int64_t replied = wait_now_ms() - granted;
+        CLUSTER_ASSERT(&cl,
+                       (r->type == REDIS_REPLY_INTEGER && r->integer == 1) ||
+                           replied >= 8000,
                        "expired %lld ms after the grant, before its TTL",
-                       (long long)(wait_now_ms() - granted));
+                       (long long)replied);
         freeReplyObject(r);
         wait_sleep_ms(100);
     }
