@@ -5,6 +5,7 @@
 #include <check.h>
 
 #include "lib/compress.h"
+#include "lib/crc32c.h"
 #include "lib/err.h"
 
 static void fill(char *p, size_t n)
@@ -13,6 +14,42 @@ static void fill(char *p, size_t n)
         p[i] = (char)((i * 7) % 13 == 0 ? (char)(i >> 3) : 'k');
     }
 }
+
+/* CRC32C bit by bit, the definition. */
+static uint32_t crc32c_bitwise(const unsigned char *p, size_t len)
+{
+    uint32_t crc = 0xffffffffU;
+
+    for (size_t i = 0; i < len; i++) {
+        crc ^= p[i];
+        for (int k = 0; k < 8; k++) {
+            crc = (crc >> 1) ^ (0x82F63B78U & (0U - (crc & 1U)));
+        }
+    }
+    return crc ^ 0xffffffffU;
+}
+
+START_TEST(crc32c_matches_its_definition)
+{
+    unsigned char data[300];
+    unsigned seed = 99;
+
+    ck_assert_uint_eq(crc32c("123456789", 9), 0xe3069283U); /* check value */
+    ck_assert_uint_eq(crc32c("", 0), 0);
+    for (size_t i = 0; i < sizeof data; i++) {
+        seed = seed * 1103515245u + 12345u;
+        data[i] = (unsigned char)(seed >> 16);
+    }
+    /* Every length and alignment around the 8-byte steps. */
+    for (size_t off = 0; off < 8; off++) {
+        for (size_t len = 0; off + len <= sizeof data; len += 7) {
+            ck_assert_uint_eq(crc32c(data + off, len),
+                              crc32c_bitwise(data + off, len));
+        }
+    }
+}
+
+END_TEST
 
 START_TEST(round_trip_of_sizes)
 {
@@ -108,6 +145,7 @@ int main(void)
     int failed;
 
     tcase_add_test(tc, round_trip_of_sizes);
+    tcase_add_test(tc, crc32c_matches_its_definition);
     tcase_add_test(tc, refuses_frames_larger_than_the_bound);
     tcase_add_test(tc, corruption_is_detected);
     suite_add_tcase(suite, tc);
