@@ -153,7 +153,11 @@ static const struct subcommand subcommands[] = {
       .min_args = 1,
       .max_args = 1,
       .render = output_group },
-    { .name = "group list", .verb = "GROUP.LIST", .render = output_groups },
+    { .name = "group list",
+      .verb = "GROUP.LIST",
+      .args = "[AFTER name] [COUNT n]",
+      .max_args = 4,
+      .render = output_groups },
     { .name = "group explain",
       .verb = "GROUP.EXPLAIN",
       .args = "<name>",
@@ -306,7 +310,8 @@ static const char usage_text[] =
     "  group update <name> [options]  change a group (same options)\n"
     "  group delete <name> [FORCE]  delete (FORCE: terminate its instances)\n"
     "  group setdesired <name> <n> [HONORCOOLDOWN]\n"
-    "  group get <name> | group list | group explain <name>\n"
+    "  group get <name> | group explain <name>\n"
+    "  group list [AFTER name] [COUNT n]  groups in name order, a page\n"
     "  instance list <group> | instance get <id> | instance heartbeat <id>\n"
     "  instance sethealth <id> Healthy|Unhealthy | instance protect <id> 0|1\n"
     "  instance terminate|detach|standby <id> DECREMENT 0|1\n"

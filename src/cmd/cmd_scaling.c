@@ -148,9 +148,39 @@ void cmd_group_list(struct node *n,
                     const struct slice *argv,
                     struct buf *reply)
 {
-    (void)argc;
-    (void)argv;
-    scaling_reply_groups(reply, &n->fsm, n->cfg->max_keys_reply);
+    struct slice after = { "", 0 };
+    uint64_t count = 0;
+
+    for (size_t i = 1; i + 1 < argc; i += 2) {
+        if (slice_eq_nocase(argv[i], "after")) {
+            after = argv[i + 1];
+        } else {
+            slice_to_u64(argv[i + 1], &count);
+        }
+    }
+    scaling_reply_groups(reply, &n->fsm, after, (size_t)count,
+                         n->cfg->max_keys_reply);
+}
+
+/* GROUP.LIST [AFTER name] [COUNT n], COUNT from 1 to --max-keys-reply. */
+int cmd_check_group_list(struct call *c)
+{
+    uint64_t v;
+
+    for (size_t i = 1; i < c->argc; i += 2) {
+        bool is_count = slice_eq_nocase(c->argv[i], "count");
+        if (i + 1 == c->argc ||
+            (!is_count && !slice_eq_nocase(c->argv[i], "after")) ||
+            (is_count && (!slice_to_u64(c->argv[i + 1], &v) || v == 0 ||
+                          v > c->node->cfg->max_keys_reply))) {
+            reply_error(&c->p->reply, "ERR",
+                        "expected GROUP.LIST [AFTER name] [COUNT n], COUNT "
+                        "from 1 to %llu (--max-keys-reply)",
+                        (unsigned long long)c->node->cfg->max_keys_reply);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* GROUP.EXPLAIN: the controller's next decisions, computed now as the

@@ -268,9 +268,10 @@ const struct command command_table[] = {
       READ(cmd_group_get, cmd_check_group),
       .summary = "a group's fields, counts per state and zone, activity" },
     { .name = "group.list",
-      .arity = 1,
-      READ(cmd_group_list, NULL),
-      .summary = "every group's record" },
+      .arity = -1,
+      READ(cmd_group_list, cmd_check_group_list),
+      .summary = "the groups' records in name order [AFTER name] "
+                 "[COUNT n]" },
     { .name = "group.explain",
       .arity = 2,
       READ(cmd_group_explain, cmd_check_group),

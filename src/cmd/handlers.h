@@ -133,6 +133,7 @@ void cmd_group_get(struct node *n,
                    size_t argc,
                    const struct slice *argv,
                    struct buf *reply);
+int cmd_check_group_list(struct call *c);
 void cmd_group_list(struct node *n,
                     size_t argc,
                     const struct slice *argv,

@@ -157,17 +157,27 @@ void scaling_reply_activity(struct buf *b, const struct activity *a)
     field(b, "details", activity_details(a));
 }
 
-void scaling_reply_groups(struct buf *b, const struct fsm *f, size_t max)
+void scaling_reply_groups(struct buf *b,
+                          const struct fsm *f,
+                          struct slice after,
+                          size_t count,
+                          size_t max)
 {
-    if (f->scaling.n_groups > max) {
+    size_t first = after.len > 0 ? scaling_groups_after(&f->scaling, after) : 0;
+    size_t n = f->scaling.n_groups - first;
+
+    if (count == 0 && n > max) {
         reply_error(b, "ERR",
                     "GROUP.LIST would return more than %zu groups "
-                    "(--max-keys-reply)",
+                    "(--max-keys-reply); use COUNT and AFTER",
                     max);
         return;
     }
-    reply_array(b, f->scaling.n_groups);
-    for (size_t i = 0; i < f->scaling.n_groups; i++) {
+    if (count != 0 && n > count) {
+        n = count;
+    }
+    reply_array(b, n);
+    for (size_t i = first; i < first + n; i++) {
         scaling_reply_group(b, f, f->scaling.groups[i]);
     }
 }

@@ -17,8 +17,14 @@ void scaling_reply_group(struct buf *b,
 void scaling_reply_instance(struct buf *b, const struct instance *in);
 void scaling_reply_activity(struct buf *b, const struct activity *a);
 
-/* GROUP.LIST: every group's record, refused past @max groups. */
-void scaling_reply_groups(struct buf *b, const struct fsm *f, size_t max);
+/* GROUP.LIST [AFTER name] [COUNT n]: the records of the groups whose names
+ * come after @after (empty: from the first), at most @count of them; with
+ * @count 0, all of them, refused past @max. */
+void scaling_reply_groups(struct buf *b,
+                          const struct fsm *f,
+                          struct slice after,
+                          size_t count,
+                          size_t max);
 
 /* INSTANCE.LIST group: its instances, live ones first, then the latest
  * terminated and detached ones. */

@@ -82,6 +82,14 @@ struct group *scaling_group(const struct scaling *s, struct slice name)
     return found ? s->groups[i] : NULL;
 }
 
+size_t scaling_groups_after(const struct scaling *s, struct slice name)
+{
+    bool found;
+    size_t i = locate(s, name, &found);
+
+    return found ? i + 1 : i;
+}
+
 bool scaling_group_add(struct scaling *s, struct group *g)
 {
     bool found;

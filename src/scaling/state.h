@@ -37,6 +37,10 @@ void scaling_close(struct scaling *s);
 
 struct group *scaling_group(const struct scaling *s, struct slice name);
 
+/* The index in s->groups of the first group whose name comes after @name
+ * (n_groups if none), for listing in pages. */
+size_t scaling_groups_after(const struct scaling *s, struct slice name);
+
 /* Take @g into the table; false (and @g not taken) if the name exists. */
 bool scaling_group_add(struct scaling *s, struct group *g);
 

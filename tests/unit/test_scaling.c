@@ -11,6 +11,7 @@
 
 #include "../lib/apply.h"
 #include "fsm/entry.h"
+#include "fsm/scaling_query.h"
 #include "fsm/snapshot.h"
 #include "scaling/plan.h"
 
@@ -345,6 +346,46 @@ START_TEST(histories_are_bounded)
 
 END_TEST
 
+/* The number of records in a GROUP.LIST reply, and whether @name is one. */
+static int listed(struct slice after, size_t count, const char *name)
+{
+    struct buf b;
+    char needle[64];
+    int n = -1;
+
+    buf_init(&b);
+    scaling_reply_groups(&b, &x.f, after, count, 3);
+    buf_put_u8(&b, 0);
+    snprintf(needle, sizeof needle, "$4\r\nname\r\n$%zu\r\n%s\r\n",
+             strlen(name), name);
+    if (b.base[0] == '*') {
+        n = atoi(b.base + 1);
+        n = strstr(b.base, needle) != NULL ? n : -n - 100;
+    }
+    buf_close(&b);
+    return n;
+}
+
+START_TEST(group_list_pages_in_name_order)
+{
+    static const char *const names[] = { "b", "a", "c", "ab" };
+
+    for (size_t i = 0; i < 4; i++) {
+        A(&x, ENTRY_OP_GROUP_CREATE, names[i], "MIN", "0", "MAX", "1", "ZONES",
+          "z");
+    }
+    /* Four groups, a limit of three: a page is needed. */
+    ck_assert_int_eq(listed((struct slice){ "", 0 }, 0, "a"), -1);
+    ck_assert_int_eq(listed((struct slice){ "", 0 }, 2, "ab"), 2);
+    ck_assert_int_eq(listed((struct slice){ "ab", 2 }, 2, "b"), 2);
+    ck_assert_int_eq(listed((struct slice){ "ab", 2 }, 0, "c"), 2);
+    ck_assert_int_eq(listed((struct slice){ "b", 1 }, 5, "c"), 1);
+    ck_assert_int_eq(listed((struct slice){ "bb", 2 }, 5, "c"), 1);
+    ck_assert_int_eq(listed((struct slice){ "c", 1 }, 5, "c"), -100);
+}
+
+END_TEST
+
 START_TEST(scaling_state_survives_a_snapshot_round_trip)
 {
     struct fsm copy;
@@ -408,6 +449,7 @@ int main(void)
     tcase_add_test(tc, a_failed_launch_leaves_no_instance);
     tcase_add_test(tc, terminate_detach_standby_resume_move_desired_as_aws);
     tcase_add_test(tc, histories_are_bounded);
+    tcase_add_test(tc, group_list_pages_in_name_order);
     tcase_add_test(tc, scaling_state_survives_a_snapshot_round_trip);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
