@@ -11,6 +11,7 @@
 #include "lib/crc32c.h"
 #include "lib/err.h"
 #include "lib/mem.h"
+#include "lib/slice.h"
 
 #define SNAPSHOT_MAGIC     "SKSNAP"
 #define SNAPSHOT_MAGIC_LEN 6
@@ -21,17 +22,6 @@
 /* The smallest encoded member (u64 id, two empty byte strings): bounds the
  * member count before the array is allocated. */
 #define SNAPSHOT_MIN_MEMBER_BYTES (8 + 4 + 4)
-
-static int key_cmp(const char *a, size_t a_len, const char *b, size_t b_len)
-{
-    size_t n = a_len < b_len ? a_len : b_len;
-    int c = n > 0 ? memcmp(a, b, n) : 0;
-
-    if (c != 0) {
-        return c;
-    }
-    return (a_len > b_len) - (a_len < b_len);
-}
 
 static void encode_leases(const struct fsm *f, struct buf *out)
 {
@@ -182,7 +172,7 @@ static int decode_keys(struct reader *r, struct fsm *next, uint8_t version)
         e.version = reader_u64(r);
         e.lease = version >= 2 ? reader_u64(r) : 0;
         if (r->failed ||
-            (i > 0 && key_cmp(prev, prev_len, e.key, e.key_len) >= 0) ||
+            (i > 0 && bytes_cmp(prev, prev_len, e.key, e.key_len) >= 0) ||
             e.create_rev == 0 || e.create_rev > e.mod_rev ||
             e.mod_rev > next->revision || e.version == 0 ||
             (e.lease != 0 && lease_get(&next->leases, e.lease) == NULL)) {
@@ -242,7 +232,7 @@ static int decode_elections(struct reader *r, struct fsm *next)
         n_cands = reader_u32(r);
         if (r->failed || n_cands == 0 || n_cands > r->left / 20 ||
             (prev != NULL &&
-             key_cmp(prev->name, prev->name_len, name, name_len) >= 0)) {
+             bytes_cmp(prev->name, prev->name_len, name, name_len) >= 0)) {
             return SK_ECORRUPT;
         }
         el = election_get_or_add(&next->elections, name, name_len);

@@ -21,6 +21,22 @@ struct slice *slice_copy_args(size_t argc, const struct slice *argv);
  * has one spelling. Returns false if @s is anything else. */
 bool slice_to_u64(struct slice s, uint64_t *v);
 
+/* Byte order of two byte strings, a proper prefix first (memcmp order on
+ * the common part): <0, 0 or >0. Keys, election and group names sort so. */
+static inline int
+bytes_cmp(const char *a, size_t a_len, const char *b, size_t b_len)
+{
+    size_t n = a_len < b_len ? a_len : b_len;
+    /* An empty string may be NULL: memcmp never sees it. */
+    // cppcheck-suppress nullPointer
+    int c = n > 0 ? memcmp(a, b, n) : 0;
+
+    if (c != 0) {
+        return c;
+    }
+    return (a_len > b_len) - (a_len < b_len);
+}
+
 /* Case-insensitive comparison of @s with the C string @word (command names). */
 static inline int slice_eq_nocase(struct slice s, const char *word)
 {

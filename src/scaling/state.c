@@ -4,17 +4,7 @@
 #include <string.h>
 
 #include "lib/mem.h"
-
-static int name_cmp(const char *a, size_t a_len, const char *b, size_t b_len)
-{
-    size_t n = a_len < b_len ? a_len : b_len;
-    int c = n > 0 ? memcmp(a, b, n) : 0;
-
-    if (c != 0) {
-        return c;
-    }
-    return (a_len > b_len) - (a_len < b_len);
-}
+#include "lib/slice.h"
 
 void scaling_init(struct scaling *s)
 {
@@ -62,15 +52,15 @@ static size_t locate(const struct scaling *s, struct slice name, bool *found)
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         const struct group *g = s->groups[mid];
-        if (name_cmp(g->name, strlen(g->name), name.base, name.len) < 0) {
+        if (bytes_cmp(g->name, strlen(g->name), name.base, name.len) < 0) {
             lo = mid + 1;
         } else {
             hi = mid;
         }
     }
     *found = lo < s->n_groups &&
-             name_cmp(s->groups[lo]->name, strlen(s->groups[lo]->name),
-                      name.base, name.len) == 0;
+             bytes_cmp(s->groups[lo]->name, strlen(s->groups[lo]->name),
+                       name.base, name.len) == 0;
     return lo;
 }
 

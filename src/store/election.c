@@ -5,17 +5,7 @@
 #include <string.h>
 
 #include "lib/mem.h"
-
-static int name_cmp(const char *a, size_t a_len, const char *b, size_t b_len)
-{
-    size_t n = a_len < b_len ? a_len : b_len;
-    int c = n > 0 ? memcmp(a, b, n) : 0;
-
-    if (c != 0) {
-        return c;
-    }
-    return (a_len > b_len) - (a_len < b_len);
-}
+#include "lib/slice.h"
 
 void election_table_init(struct election_table *t)
 {
@@ -55,14 +45,14 @@ static size_t locate(const struct election_table *t,
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         const struct election *el = t->items[mid];
-        if (name_cmp(el->name, el->name_len, name, len) < 0) {
+        if (bytes_cmp(el->name, el->name_len, name, len) < 0) {
             lo = mid + 1;
         } else {
             hi = mid;
         }
     }
-    *found = lo < t->n && name_cmp(t->items[lo]->name, t->items[lo]->name_len,
-                                   name, len) == 0;
+    *found = lo < t->n && bytes_cmp(t->items[lo]->name, t->items[lo]->name_len,
+                                    name, len) == 0;
     return lo;
 }
 

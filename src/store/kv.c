@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lib/mem.h"
+#include "lib/slice.h"
 #include "lib/u64map.h"
 
 /* The entry comes first so that a const struct kv_entry * handed out by the
@@ -39,20 +40,6 @@ struct kv {
  */
 void kv_check_invariants(const struct kv *kv);
 #endif
-
-/* Byte order, a proper prefix first (memcmp order on the common part). */
-static int key_cmp(const char *a, size_t a_len, const char *b, size_t b_len)
-{
-    size_t n = a_len < b_len ? a_len : b_len;
-    /* A NULL key has length 0, so memcmp never sees it. */
-    // cppcheck-suppress nullPointer
-    int c = n > 0 ? memcmp(a, b, n) : 0;
-
-    if (c != 0) {
-        return c;
-    }
-    return (a_len > b_len) - (a_len < b_len);
-}
 
 static struct kv_node *node_of(const struct kv_entry *e)
 {
@@ -170,7 +157,7 @@ find(const struct kv *kv, const char *key, size_t key_len)
     struct kv_node *n = kv->root;
 
     while (n != NULL) {
-        int c = key_cmp(key, key_len, n->e.key, n->e.key_len);
+        int c = bytes_cmp(key, key_len, n->e.key, n->e.key_len);
         if (c == 0) {
             return n;
         }
@@ -192,7 +179,7 @@ find_or_insert(struct kv *kv, const char *key, size_t key_len, bool *created)
         int c;
 
         parent = *link;
-        c = key_cmp(key, key_len, parent->e.key, parent->e.key_len);
+        c = bytes_cmp(key, key_len, parent->e.key, parent->e.key_len);
         if (c == 0) {
             *created = false;
             return parent;
@@ -428,7 +415,7 @@ kv_seek(const struct kv *kv, const char *key, size_t key_len)
     struct kv_node *best = NULL;
 
     while (n != NULL) {
-        int c = key_cmp(key, key_len, n->e.key, n->e.key_len);
+        int c = bytes_cmp(key, key_len, n->e.key, n->e.key_len);
         if (c == 0) {
             return &n->e;
         }
@@ -483,12 +470,12 @@ static int check_node(const struct kv_node *n,
     assert(n->e.key == n->key);
     assert(n->e.value != NULL);
     if (n->left != NULL) {
-        assert(key_cmp(n->left->e.key, n->left->e.key_len, n->e.key,
-                       n->e.key_len) < 0);
+        assert(bytes_cmp(n->left->e.key, n->left->e.key_len, n->e.key,
+                         n->e.key_len) < 0);
     }
     if (n->right != NULL) {
-        assert(key_cmp(n->right->e.key, n->right->e.key_len, n->e.key,
-                       n->e.key_len) > 0);
+        assert(bytes_cmp(n->right->e.key, n->right->e.key_len, n->e.key,
+                         n->e.key_len) > 0);
     }
     l = check_node(n->left, n, count, bytes);
     r = check_node(n->right, n, count, bytes);
@@ -515,7 +502,7 @@ void kv_check_invariants(const struct kv *kv)
     for (const struct kv_entry *e = kv_seek(kv, NULL, 0); e != NULL;
          e = kv_next(kv, e)) {
         if (prev != NULL) {
-            assert(key_cmp(prev->key, prev->key_len, e->key, e->key_len) < 0);
+            assert(bytes_cmp(prev->key, prev->key_len, e->key, e->key_len) < 0);
         }
         prev = e;
         count++;
