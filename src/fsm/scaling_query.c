@@ -29,7 +29,7 @@ static void field_time(struct buf *b, const char *name, uint64_t ms)
     field(b, name, t);
 }
 
-#define GROUP_FIELDS 26
+#define GROUP_FIELDS 28
 
 void scaling_reply_group(struct buf *b,
                          const struct fsm *f,
@@ -80,6 +80,8 @@ void scaling_reply_group(struct buf *b,
     field_u64(b, "in_service", c.in_service);
     field_u64(b, "standby", c.standby);
     field_u64(b, "terminating", c.terminating);
+    field_u64(b, "terminated", c.terminated);
+    field_u64(b, "detached", c.detached);
     field_u64(b, "unhealthy", c.unhealthy);
     /* InService and Pending per zone, in the group's zone order. */
     buf_reset(&text);
