@@ -41,7 +41,7 @@ const struct command command_table[] = {
     { .name = "client",
       .arity = -2,
       LOCAL(cmd_client),
-      .summary = "the connection's id (CLIENT ID)" },
+      .summary = "connections: ID, INFO, LIST, KILL, SETNAME, GETNAME" },
     { .name = "info",
       .arity = -1,
       LOCAL(cmd_info),

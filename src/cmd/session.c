@@ -44,6 +44,7 @@ void session_init(struct session *s,
     subs_init(&s->subs, n, subs_wake, s);
     s->node = n;
     s->id = id;
+    s->created_ms = s->last_ms = node_now_ms(n);
     s->ready_cb = cb;
     s->owner = owner;
 }
@@ -232,6 +233,40 @@ void session_serve_detached(struct node *n,
     serve(n, false, op, NULL, argc, argv, p);
 }
 
+/* Whether @cmd names its action with a subcommand, which CLIENT LIST shows
+ * as Redis 7 does ("client|kill"). */
+static bool has_subcommands(const struct command *cmd)
+{
+    return cmd->local == cmd_client || cmd->local == cmd_config ||
+           cmd->local == cmd_command;
+}
+
+/* Remember the request for CLIENT LIST's idle= and cmd=. */
+static void note_request(struct session *s,
+                         const struct command *cmd,
+                         size_t argc,
+                         const struct slice *argv)
+{
+    size_t n = 0;
+
+    s->last_ms = node_now_ms(s->node);
+    s->last_cmd = cmd;
+    if (cmd != NULL && has_subcommands(cmd) && argc > 1 &&
+        argv[1].len < sizeof s->last_sub) {
+        for (; n < argv[1].len; n++) {
+            char ch = argv[1].base[n];
+            if (ch >= 'A' && ch <= 'Z') {
+                ch = (char)(ch - 'A' + 'a');
+            } else if (ch < 'a' || ch > 'z') {
+                n = 0; /* not a word: show the command alone */
+                break;
+            }
+            s->last_sub[n] = ch;
+        }
+    }
+    s->last_sub[n] = '\0';
+}
+
 void session_execute(struct session *s, size_t argc, const struct slice *argv)
 {
     struct call c = {
@@ -245,6 +280,7 @@ void session_execute(struct session *s, size_t argc, const struct slice *argv)
     }
     c.p = push(s);
     cmd = command_lookup(argv[0]);
+    note_request(s, cmd, argc, argv);
     if (s->in_multi && (cmd == NULL || !(cmd->flags & CMD_TXN_CONTROL))) {
         cmd_queue_in_multi(&c);
     } else if (cmd == NULL) {

@@ -19,6 +19,14 @@
 struct node;
 struct session;
 struct campaign_wait;
+struct clients;
+struct command;
+
+/* CLIENT SETNAME: a name's bytes at most. */
+#define SESSION_NAME_MAX 128
+
+/* Room for the subcommand of the last command (CLIENT LIST's cmd=). */
+#define SESSION_SUBCOMMAND_SIZE 16
 
 /* Replies at the head of the queue are complete and can be sent. */
 typedef void (*session_ready_cb)(struct session *s);
@@ -31,6 +39,7 @@ struct session {
     size_t n_pending;
     bool readonly;    /* READONLY: reads served from local, maybe stale state */
     bool is_peer;     /* PEERLINK: a follower relaying; never forward again */
+    uint64_t peer_id; /* PEERLINK: that follower's node id */
     bool quit;        /* QUIT: close once the replies are sent */
     bool blocked;     /* a WATCH is in flight: take no request until it ends */
     bool in_multi;    /* MULTI: commands are queued in txn */
@@ -38,7 +47,15 @@ struct session {
     struct txn_writer txn; /* WATCHed keys and revisions, queued commands */
     struct buf watching;   /* keys of the WATCH in flight, as txn bytes */
     struct subs subs;      /* push subscriptions: KEYWATCH, SUBSCRIBE, ... */
-    struct campaign_wait *campaign; /* a blocked ELECTION.CAMPAIGN; owned */
+    struct campaign_wait *campaign;  /* a blocked ELECTION.CAMPAIGN; owned */
+    char name[SESSION_NAME_MAX + 1]; /* CLIENT SETNAME; "" when none */
+    uint64_t created_ms;             /* node clock: when the session began */
+    uint64_t last_ms; /* node clock: when its latest request began */
+    const struct command *last_cmd; /* that request's, NULL if unknown */
+    char last_sub[SESSION_SUBCOMMAND_SIZE]; /* its subcommand, lower case,
+                                               for CLIENT, CONFIG, COMMAND */
+    struct clients *clients; /* the node's connections, for CLIENT LIST and
+                                KILL; set by the owner, NULL if none */
     session_ready_cb ready_cb;
     void *owner;
 };

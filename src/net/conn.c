@@ -255,6 +255,54 @@ static void replies_ready(struct session *s)
     }
 }
 
+/* Redis' form of an address, "ip:port" or "[ipv6]:port"; "?:0" when the
+ * socket cannot tell. */
+static void
+format_addr(const struct sockaddr_storage *sa, int rv, char out[CONN_ADDR_SIZE])
+{
+    char ip[INET6_ADDRSTRLEN];
+
+    if (rv == 0 && sa->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        uv_ip4_name(in, ip, sizeof ip);
+        snprintf(out, CONN_ADDR_SIZE, "%s:%u", ip, ntohs(in->sin_port));
+    } else if (rv == 0 && sa->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        uv_ip6_name(in6, ip, sizeof ip);
+        snprintf(out, CONN_ADDR_SIZE, "[%s]:%u", ip, ntohs(in6->sin6_port));
+    } else {
+        snprintf(out, CONN_ADDR_SIZE, "?:0");
+    }
+}
+
+/* Learn the socket's fd and both addresses once: they do not change. */
+static void note_socket(struct conn *c)
+{
+    struct sockaddr_storage sa;
+    uv_os_fd_t fd;
+    int len = sizeof sa;
+    int rv;
+
+    c->fd = uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0 ? (int)fd : -1;
+    rv = uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&sa, &len);
+    format_addr(&sa, rv, c->addr);
+    len = sizeof sa;
+    rv = uv_tcp_getsockname(&c->tcp, (struct sockaddr *)&sa, &len);
+    format_addr(&sa, rv, c->laddr);
+}
+
+void conn_describe(const struct conn *c, struct client_view *v)
+{
+    v->session = &c->session;
+    v->addr = c->addr;
+    v->laddr = c->laddr;
+    v->fd = c->fd;
+    v->qbuf = c->in.len;
+    v->omem = c->out.len + c->writing.len;
+    v->reading = c->reading;
+    v->writing = c->write_active;
+}
+
 struct conn *conn_accept(struct server *srv, uv_stream_t *listener)
 {
     struct conn *c = mem_calloc(1, sizeof *c);
@@ -268,8 +316,10 @@ struct conn *conn_accept(struct server *srv, uv_stream_t *listener)
         return NULL;
     }
     uv_tcp_nodelay(&c->tcp, 1);
+    note_socket(c);
     request_init(&c->req, &srv->limits);
     session_init(&c->session, srv->node, c->id, replies_ready, c);
+    c->session.clients = &srv->clients;
     server_add_conn(srv, c);
     start_reading(c);
     return c;

@@ -10,16 +10,23 @@
 
 #include <uv.h>
 
+#include "cmd/clients.h"
 #include "cmd/session.h"
 #include "lib/buf.h"
 #include "resp/request.h"
 
 struct server;
 
+/* "[ipv6]:port" at most, with its NUL. */
+#define CONN_ADDR_SIZE 64
+
 struct conn {
     struct server *server;
     uint64_t id;
     uv_tcp_t tcp;
+    int fd;
+    char addr[CONN_ADDR_SIZE];  /* the client's, as CLIENT LIST shows it */
+    char laddr[CONN_ADDR_SIZE]; /* the local one it connected to */
     struct session session;
     struct request req;
     struct buf in;
@@ -36,6 +43,10 @@ struct conn {
 
 /* Accept a connection on @listener into a new conn. Returns it or NULL. */
 struct conn *conn_accept(struct server *srv, uv_stream_t *listener);
+
+/* What CLIENT LIST shows of @c (struct clients' view; valid while @c is
+ * not changed). */
+void conn_describe(const struct conn *c, struct client_view *v);
 
 /* Close now; replies not yet sent are dropped. */
 void conn_close(struct conn *c);

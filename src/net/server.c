@@ -1,6 +1,8 @@
-/* The client listener and the list of live connections. */
+/* The client listener and the list of live connections, which commands
+ * see through struct clients (cmd/clients.h). */
 #include "net/server.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +42,37 @@ void server_remove_conn(struct server *srv, struct conn *c)
         !uv_is_closing((uv_handle_t *)&srv->shutdown_timer)) {
         uv_close((uv_handle_t *)&srv->shutdown_timer, NULL);
     }
+}
+
+static struct server *server_of(struct clients *cl)
+{
+    return (struct server *)((char *)cl - offsetof(struct server, clients));
+}
+
+/* struct clients' each(): oldest first, as Redis lists its clients. */
+static void each_client(struct clients *cl, clients_each_cb cb, void *arg)
+{
+    struct conn *c = server_of(cl)->conns;
+
+    while (c != NULL && c->next != NULL) {
+        c = c->next;
+    }
+    for (; c != NULL; c = c->prev) {
+        struct client_view v;
+        conn_describe(c, &v);
+        cb(&v, arg);
+    }
+}
+
+static bool kill_client(struct clients *cl, uint64_t id)
+{
+    for (struct conn *c = server_of(cl)->conns; c != NULL; c = c->next) {
+        if (c->id == id) {
+            conn_close(c);
+            return true;
+        }
+    }
+    return false;
 }
 
 static void deadline_cb(uv_timer_t *timer)
@@ -112,6 +145,8 @@ int server_start(struct server *srv,
     memset(srv, 0, sizeof *srv);
     srv->loop = loop;
     srv->node = node;
+    srv->clients.each = each_client;
+    srv->clients.kill = kill_client;
     srv->limits.max_argc = cfg->max_argc;
     srv->limits.max_bulk_bytes = cfg->max_value_bytes > cfg->max_key_bytes
                                      ? cfg->max_value_bytes

@@ -1,5 +1,6 @@
 /* The client listener: accepts connections up to --max-clients and keeps the
- * list of live ones for shutdown. */
+ * list of live ones, for shutdown and for CLIENT LIST and KILL (it implements
+ * cmd/clients.h). */
 #ifndef SK_SERVER_H
 #define SK_SERVER_H
 
@@ -9,6 +10,7 @@
 
 #include <uv.h>
 
+#include "cmd/clients.h"
 #include "resp/request.h"
 
 struct node;
@@ -21,8 +23,9 @@ struct server {
     bool listening;
     struct request_limits limits;
     size_t max_request_bytes; /* one request, all arguments together */
-    struct conn *conns;
+    struct conn *conns;       /* newest first */
     size_t n_conns;
+    struct clients clients; /* the list as commands see it */
     uint64_t next_id;
     uv_timer_t shutdown_timer;
     bool shutting_down;
