@@ -49,6 +49,19 @@ static void section_raft(struct node *n, struct buf *b)
     buf_printf(b, "voters:%u\r\n", n->raft.configuration.n);
     buf_printf(b, "leader_changes:%llu\r\n",
                (unsigned long long)n->stats.leader_changes);
+    buf_printf(b, "election_timeout_ms:%u\r\n",
+               failover_timeout_ms(&n->failover));
+    buf_printf(b, "fast_failover_ms:%u\r\n", n->cfg->fast_failover_ms);
+    buf_printf(b, "leader_link_up:%d\r\n",
+               forward_connected(&n->forward) ? 1 : 0);
+    buf_printf(b, "leader_links_lost:%llu\r\n",
+               (unsigned long long)n->failover.links_lost);
+    buf_printf(b, "fast_failovers:%llu\r\n",
+               (unsigned long long)n->failover.fired);
+    buf_printf(b, "fast_failovers_cancelled:%llu\r\n",
+               (unsigned long long)n->failover.cancelled);
+    buf_printf(b, "leadership_transfers:%llu\r\n",
+               (unsigned long long)n->stats.leadership_transfers);
     buf_printf(b, "commands_proposed:%llu\r\n",
                (unsigned long long)n->stats.commands_proposed);
     buf_printf(b, "batches_applied:%llu\r\n",

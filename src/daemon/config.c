@@ -72,6 +72,14 @@ static const struct config_opt options[] = {
       "interval of the leader's heartbeats, 10-600000 and less than the "
       "election timeout",
       NULL, NULL },
+    { "fast-failover-ms", CONFIG_OPT_UINT, FIELD(fast_failover_ms), 0,
+      TIMEOUT_MS_MAX, "MS",
+      "election timeout of a follower whose connection to the leader's "
+      "client port was closed (the leader's process died), until a leader is "
+      "known again; more than the heartbeat and less than the election "
+      "timeout, 0 = off (the default is off where 1.5 x the heartbeat is not "
+      "less than the election timeout)",
+      "1.5 x heartbeat", NULL },
     { "snapshot-threshold", CONFIG_OPT_UINT, FIELD(snapshot_threshold), 1,
       UINT_MAX, "N", "log entries since the last snapshot that start a new one",
       NULL, NULL },
@@ -172,8 +180,9 @@ void config_init(struct config *c)
     memset(c, 0, sizeof *c);
     c->zone = mem_strdup("default");
     c->log_level = mem_strdup("info");
-    c->election_timeout_ms = 1000;
-    c->heartbeat_timeout_ms = 100;
+    c->election_timeout_ms = 700;
+    c->fast_failover_ms = CONFIG_FAST_FAILOVER_AUTO;
+    c->heartbeat_timeout_ms = 50;
     c->snapshot_threshold = 8192;
     c->snapshot_trailing = 2048;
     c->install_snapshot_timeout_ms = 10000;
@@ -397,6 +406,10 @@ int config_parse(struct config *c,
     rv = apply_flags(c, argc, argv, longopts, errmsg);
     if (rv != 0) {
         return rv;
+    }
+    if (c->fast_failover_ms == CONFIG_FAST_FAILOVER_AUTO) {
+        unsigned ms = c->heartbeat_timeout_ms + c->heartbeat_timeout_ms / 2;
+        c->fast_failover_ms = ms < c->election_timeout_ms ? ms : 0;
     }
     return config_value_validate(c, errmsg);
 }

@@ -3,6 +3,7 @@
 #ifndef SK_CONFIG_H
 #define SK_CONFIG_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -21,6 +22,10 @@ struct config_actuator {
     char *path; /* owned, absolute */
 };
 
+/* --fast-failover-ms not given: 1.5 x the heartbeat timeout (75 ms by
+ * default), or off where that is not less than the election timeout. */
+#define CONFIG_FAST_FAILOVER_AUTO UINT_MAX
+
 struct config {
     uint64_t id;                   /* --id N, required, >= 1 */
     char *zone;                    /* --zone NAME, default "default" */
@@ -33,8 +38,9 @@ struct config {
     size_t n_bootstrap;
     char *log_level; /* --log-level error|warn|info|debug */
 
-    unsigned election_timeout_ms;  /* --election-timeout-ms, default 1000 */
-    unsigned heartbeat_timeout_ms; /* --heartbeat-timeout-ms, default 100 */
+    unsigned election_timeout_ms;  /* --election-timeout-ms, default 700 */
+    unsigned heartbeat_timeout_ms; /* --heartbeat-timeout-ms, default 50 */
+    unsigned fast_failover_ms;     /* --fast-failover-ms, 0 = off */
     unsigned snapshot_threshold;   /* --snapshot-threshold, default 8192 */
     unsigned snapshot_trailing;    /* --snapshot-trailing, default 2048 */
     unsigned install_snapshot_timeout_ms; /* default 10000 */

@@ -555,6 +555,19 @@ int config_value_validate(const struct config *c, char errmsg[SK_ERRMSG_SIZE])
             "--election-timeout-ms (%u)",
             c->heartbeat_timeout_ms, c->election_timeout_ms);
     }
+    /* At or below the heartbeat interval, a follower whose link was merely
+     * reset could time out between two heartbeats of a live leader. */
+    if (c->fast_failover_ms != 0 &&
+        (c->fast_failover_ms <= c->heartbeat_timeout_ms ||
+         c->fast_failover_ms >= c->election_timeout_ms)) {
+        return config_value_fail(
+            errmsg,
+            "--fast-failover-ms (%u) must be more than "
+            "--heartbeat-timeout-ms (%u) and less than --election-timeout-ms "
+            "(%u), or 0 to turn it off",
+            c->fast_failover_ms, c->heartbeat_timeout_ms,
+            c->election_timeout_ms);
+    }
     if (c->n_bootstrap == 0) {
         return 0;
     }

@@ -1,8 +1,10 @@
 /* scalekeeperd: parse the configuration, start the raft node and the client
  * listener, run the loop until SIGTERM or SIGINT, then shut down cleanly:
+ * a leader hands leadership to another voter first (node/handoff.h), then
  * stop accepting, answer pending requests with an error, close raft (which
  * closes the log), exit 0. */
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -21,6 +23,7 @@ struct daemon {
     uv_signal_t sigterm;
     uv_signal_t sigint;
     bool stopping;
+    bool shut;
 };
 
 static void node_closed_cb(struct node *n)
@@ -29,20 +32,39 @@ static void node_closed_cb(struct node *n)
     log_info("node closed");
 }
 
-static void signal_cb(uv_signal_t *handle, int signum)
+static void shut_down(struct daemon *d)
 {
-    struct daemon *d = handle->data;
-
-    if (d->stopping) {
+    if (d->shut) {
         return;
     }
-    d->stopping = true;
-    log_info("received %s: shutting down",
-             signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    d->shut = true;
     uv_close((uv_handle_t *)&d->sigterm, NULL);
     uv_close((uv_handle_t *)&d->sigint, NULL);
     server_shutdown(&d->server);
     node_close(&d->node, node_closed_cb);
+}
+
+static void handed_off_cb(struct node *n)
+{
+    shut_down((struct daemon *)((char *)n - offsetof(struct daemon, node)));
+}
+
+/* The first signal hands leadership over, then shuts down; a second one
+ * shuts down at once. */
+static void signal_cb(uv_signal_t *handle, int signum)
+{
+    struct daemon *d = handle->data;
+    const char *name = signum == SIGTERM ? "SIGTERM" : "SIGINT";
+
+    if (d->stopping) {
+        log_info("received %s again: shutting down now", name);
+        handoff_abandon(&d->node.handoff);
+        shut_down(d);
+        return;
+    }
+    d->stopping = true;
+    log_info("received %s: shutting down", name);
+    handoff_start(&d->node.handoff, handed_off_cb);
 }
 
 static void close_leftover(uv_handle_t *handle, void *arg)

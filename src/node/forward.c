@@ -8,7 +8,11 @@
  * the link closes; writes sent on it get -UNCERTAIN, reads are parked and
  * retried on the next leader. A link whose leader is no longer current stops
  * taking requests and closes once its waiters are answered, or after the
- * wait limit (forward_tick). */
+ * wait limit (forward_tick).
+ *
+ * With fast failover on, a follower keeps a link to its leader open even
+ * with nothing to forward: its EOF, then a refused reconnect, is the news
+ * that the leader's process died (node/failover.h). */
 #include "node/forward.h"
 
 #include <stdio.h>
@@ -46,6 +50,7 @@ struct fwd_link {
     uv_tcp_t tcp;
     uv_connect_t connect_req;
     bool connected;
+    bool greeted; /* the leader answered PEERLINK: its server is alive */
     bool closing;
     bool writing;
     struct buf out; /* queued while a write is in flight */
@@ -198,9 +203,26 @@ static void read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *b)
     (void)b;
     if (nread < 0) {
         if (!l->closing) {
+            struct forward *f = l->f;
+            bool was_current = l == f->current && l->greeted;
             log_info("link to leader n%llu closed: %s",
                      (unsigned long long)l->leader_id, uv_strerror((int)nread));
+            if (!l->greeted) {
+                /* Not even PEERLINK answered: retry later, not in a loop.
+                 * A process that dies as we connect resets a connection
+                 * its kernel had already accepted. */
+                f->failed_leader = l->leader_id;
+                f->failed_at_ms = node_now_ms(f->node);
+                failover_connect_refused(&f->node->failover, l->leader_id);
+            }
             link_close(l);
+            if (was_current) {
+                failover_link_closed(&f->node->failover, l->leader_id,
+                                     uv_strerror((int)nread));
+                /* Reconnecting at once tells a live leader (it answers
+                 * PEERLINK) from a dead one (refused). */
+                forward_keep_link(f);
+            }
         }
         return;
     }
@@ -218,6 +240,20 @@ static void read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *b)
                       (unsigned long long)l->leader_id);
             link_close(l);
             return;
+        }
+        if (!l->greeted) {
+            /* The first reply is PEERLINK's own. */
+            if (used < 3 || memcmp(l->in.base + off, "+OK", 3) != 0) {
+                log_error("leader n%llu refused PEERLINK: %.*s",
+                          (unsigned long long)l->leader_id,
+                          (int)(used > 80 ? 80 : used), l->in.base + off);
+                l->f->failed_leader = l->leader_id;
+                l->f->failed_at_ms = node_now_ms(l->f->node);
+                link_close(l);
+                return;
+            }
+            l->greeted = true;
+            failover_link_connected(&l->f->node->failover, l->leader_id);
         }
         w = l->waiters;
         l->waiters = w->next;
@@ -242,8 +278,14 @@ static void connect_cb(uv_connect_t *req, int status)
         return;
     }
     if (status != 0) {
-        log_warn("cannot reach leader n%llu: %s",
-                 (unsigned long long)l->leader_id, uv_strerror(status));
+        /* Once per leader: while it is down, retries fail every 200 ms. */
+        if (l->leader_id != l->f->failed_leader) {
+            log_warn("cannot reach leader n%llu: %s",
+                     (unsigned long long)l->leader_id, uv_strerror(status));
+        }
+        if (status == UV_ECONNREFUSED) {
+            failover_connect_refused(&l->f->node->failover, l->leader_id);
+        }
         l->f->failed_leader = l->leader_id;
         l->f->failed_at_ms = node_now_ms(l->f->node);
         link_close(l);
@@ -381,6 +423,21 @@ void forward_leader_changed(struct forward *f)
     f->draining = l;
 }
 
+void forward_keep_link(struct forward *f)
+{
+    struct node *n = f->node;
+    uint64_t leader_id;
+
+    if (f->closing || n->cfg->fast_failover_ms == 0 || f->current != NULL ||
+        raft_state(&n->raft) != RAFT_FOLLOWER ||
+        node_leader(n, &leader_id, NULL) != 0 || leader_id == n->cfg->id ||
+        (leader_id == f->failed_leader &&
+         node_now_ms(n) - f->failed_at_ms < FWD_RETRY_MS)) {
+        return;
+    }
+    f->current = link_open(f, leader_id);
+}
+
 void forward_tick(struct forward *f)
 {
     uint64_t now = node_now_ms(f->node);
@@ -398,6 +455,7 @@ void forward_tick(struct forward *f)
         }
         l = next;
     }
+    forward_keep_link(f);
 }
 
 void forward_close(struct forward *f)
@@ -413,5 +471,5 @@ void forward_close(struct forward *f)
 
 bool forward_connected(const struct forward *f)
 {
-    return f->current != NULL && f->current->connected;
+    return f->current != NULL && f->current->greeted;
 }

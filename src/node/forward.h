@@ -53,10 +53,15 @@ void forward_leader_changed(struct forward *f);
  * their reads wait for the new leader. Called on every tick. */
 void forward_tick(struct forward *f);
 
+/* With fast failover on, open a link to the current leader if there is
+ * none (a follower's watch on its leader's process). */
+void forward_keep_link(struct forward *f);
+
 /* Fail everything outstanding and close every link. */
 void forward_close(struct forward *f);
 
-/* Whether the current link is connected (for MEMBERS and INFO). */
+/* Whether the current link is connected and the leader answered PEERLINK
+ * on it (INFO leader_link_up). */
 bool forward_connected(const struct forward *f);
 
 #endif

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include "lib/log.h"
@@ -84,6 +85,20 @@ static int bootstrap(struct node *n, char errmsg[SK_ERRMSG_SIZE])
     return 0;
 }
 
+/* The library seeds its election timer from the I/O backend, which gives
+ * nodes started in the same second the same randomized timeouts: after a
+ * silent fault they stood together, split the vote and waited another
+ * timeout. A seed from the kernel, mixed with the id, keeps them apart. */
+static void seed_election_timer(struct node *n)
+{
+    unsigned seed = 0;
+
+    if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed) {
+        seed = (unsigned)uv_hrtime();
+    }
+    raft_seed(&n->raft, seed ^ (unsigned)(n->cfg->id * 2654435761u));
+}
+
 static void observe_key(void *data, const struct fsm_key_event *e)
 {
     struct node *n = data;
@@ -136,6 +151,8 @@ int node_init(struct node *n,
     fsm_init(&n->fsm);
     propose_init(&n->propose, n);
     forward_init(&n->forward, n);
+    failover_init(&n->failover, n);
+    handoff_init(&n->handoff, n);
     park_init(&n->park, n);
     members_init(&n->members, n);
     feed_init(&n->feed, n);
@@ -188,6 +205,7 @@ int node_init(struct node *n,
         goto err_after_io;
     }
     n->raft.data = n;
+    seed_election_timer(n);
     rv = bootstrap(n, errmsg);
     if (rv != 0) {
         goto err_after_raft;
@@ -242,6 +260,8 @@ int node_leader(struct node *n, uint64_t *id, const char **raft_address)
     return 0;
 }
 
+static void check_leadership(struct node *n);
+
 static void check_cb(uv_check_t *check)
 {
     struct node *n = check->data;
@@ -249,6 +269,10 @@ static void check_cb(uv_check_t *check)
     if (n->closing) {
         return;
     }
+    /* Every iteration, not only on ticks: a new leader is put to use (parked
+     * requests sent, the controller started) as soon as raft knows it. */
+    check_leadership(n);
+    handoff_poll(&n->handoff);
     controller_flush(&n->controller);
     propose_flush(&n->propose);
     feed_flush(&n->feed);
@@ -267,7 +291,10 @@ static void leadership_changed(struct node *n, int state, raft_id leader)
         lessor_leadership(&n->lessor, state == RAFT_LEADER);
         controller_leadership(&n->controller, state == RAFT_LEADER);
     }
-    if (state == RAFT_LEADER) {
+    if (state == RAFT_LEADER && leader == 0) {
+        log_info("leadership transfer under way term=%llu",
+                 (unsigned long long)raft_current_term(&n->raft));
+    } else if (state == RAFT_LEADER) {
         log_info("elected leader term=%llu index=%llu",
                  (unsigned long long)raft_current_term(&n->raft),
                  (unsigned long long)raft_last_index(&n->raft));
@@ -278,25 +305,38 @@ static void leadership_changed(struct node *n, int state, raft_id leader)
         log_info("no leader known (state %s)", raft_state_name(state));
     }
     forward_leader_changed(&n->forward);
+    failover_tick(&n->failover);
+    forward_keep_link(&n->forward);
+    if (leader != 0) {
+        park_retry(&n->park);
+    }
 }
 
-static void tick_cb(uv_timer_t *timer)
+static void check_leadership(struct node *n)
 {
-    struct node *n = timer->data;
     int state = raft_state(&n->raft);
     raft_id leader = 0;
     const char *address;
 
-    if (n->closing) {
-        return;
-    }
     raft_leader(&n->raft, &leader, &address);
     if (state != n->known_state || leader != n->known_leader) {
         leadership_changed(n, state, leader);
         n->known_state = state;
         n->known_leader = leader;
     }
-    if (leader != 0) {
+}
+
+static void tick_cb(uv_timer_t *timer)
+{
+    struct node *n = timer->data;
+
+    if (n->closing) {
+        return;
+    }
+    check_leadership(n);
+    failover_tick(&n->failover);
+    handoff_poll(&n->handoff);
+    if (n->known_leader != 0) {
         members_announce(&n->members);
     }
     forward_tick(&n->forward);
@@ -360,6 +400,7 @@ void node_close(struct node *n, node_close_cb cb)
     }
     n->closing = true;
     n->close_cb = cb;
+    handoff_abandon(&n->handoff);
     /* Commands not yet appended fail for certain: they never reached the
      * log. */
     propose_fail_queued(&n->propose, SK_ESHUTDOWN);

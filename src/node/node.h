@@ -16,8 +16,10 @@
 #include "fsm/fsm.h"
 #include "node/actuator.h"
 #include "node/controller.h"
+#include "node/failover.h"
 #include "node/feed.h"
 #include "node/forward.h"
+#include "node/handoff.h"
 #include "node/heartbeats.h"
 #include "node/lessor.h"
 #include "node/members.h"
@@ -39,7 +41,8 @@ struct node_stats {
     uint64_t snapshots_taken;
     uint64_t snapshots_installed;
     uint64_t leader_changes;
-    uint64_t connected_clients; /* kept by net/ */
+    uint64_t leadership_transfers; /* handed over before shutdown */
+    uint64_t connected_clients;    /* kept by net/ */
     uint64_t rejected_connections;
 };
 
@@ -53,6 +56,8 @@ struct node {
     struct fsm fsm;
     struct propose propose;
     struct forward forward;
+    struct failover failover; /* election timeout after the leader's EOF */
+    struct handoff handoff;   /* leadership transfer before shutdown */
     struct park park;
     struct members members;
     struct feed feed;             /* change history and push consumers */

@@ -273,7 +273,8 @@ void propose_flush(struct propose *pr)
      * at once all the same (with those queued before it), which bounds an
      * entry's size. */
     if (pr->queued == NULL ||
-        (pr->n_inflight > 0 && !batch_full(pr, pr->queued_tail))) {
+        (pr->n_inflight > 0 && !batch_full(pr, pr->queued_tail)) ||
+        handoff_holds_entries(&pr->node->handoff)) {
         return;
     }
     while (pr->queued != NULL) {

@@ -140,8 +140,9 @@ START_TEST(defaults_are_documented_values)
     ck_assert_ptr_null(cfg.bootstrap);
     ck_assert_uint_eq(cfg.n_bootstrap, 0);
     ck_assert_str_eq(cfg.log_level, "info");
-    ck_assert_uint_eq(cfg.election_timeout_ms, 1000);
-    ck_assert_uint_eq(cfg.heartbeat_timeout_ms, 100);
+    ck_assert_uint_eq(cfg.election_timeout_ms, 700);
+    ck_assert_uint_eq(cfg.heartbeat_timeout_ms, 50);
+    ck_assert_uint_eq(cfg.fast_failover_ms, CONFIG_FAST_FAILOVER_AUTO);
     ck_assert_uint_eq(cfg.snapshot_threshold, 8192);
     ck_assert_uint_eq(cfg.snapshot_trailing, 2048);
     ck_assert_uint_eq(cfg.max_inflight_entries, 256);
@@ -238,7 +239,8 @@ START_TEST(required_flags_alone_keep_defaults)
     ck_assert_str_eq(cfg.data_dir, "/var/lib/sk");
     ck_assert_ptr_null(cfg.raft_bind);
     ck_assert_str_eq(cfg.zone, "default");
-    ck_assert_uint_eq(cfg.election_timeout_ms, 1000);
+    ck_assert_uint_eq(cfg.election_timeout_ms, 700);
+    ck_assert_uint_eq(cfg.fast_failover_ms, 75);
     ck_assert_uint_eq(cfg.max_batch_bytes, 4194304u);
 }
 
@@ -466,6 +468,46 @@ START_TEST(range_bounds_are_inclusive)
                      CONFIG_OK);
     ck_assert_uint_eq(cfg.election_timeout_ms, 11);
     ck_assert_uint_eq(cfg.heartbeat_timeout_ms, 10);
+}
+
+END_TEST
+
+/* Not given, the fast failover timeout follows the heartbeat, and turns
+ * itself off where it would not be shorter than the election timeout. */
+START_TEST(fast_failover_defaults_to_heartbeat_and_a_half)
+{
+    ck_assert_int_eq(parse(REQUIRED, "--heartbeat-timeout-ms", "200",
+                           "--election-timeout-ms", "2000"),
+                     CONFIG_OK);
+    ck_assert_uint_eq(cfg.fast_failover_ms, 300);
+    config_close(&cfg);
+    config_init(&cfg);
+    ck_assert_int_eq(parse(REQUIRED, "--heartbeat-timeout-ms", "100",
+                           "--election-timeout-ms", "150"),
+                     CONFIG_OK);
+    ck_assert_uint_eq(cfg.fast_failover_ms, 0);
+    config_close(&cfg);
+    config_init(&cfg);
+    ck_assert_int_eq(parse(REQUIRED, "--fast-failover-ms", "0"), CONFIG_OK);
+    ck_assert_uint_eq(cfg.fast_failover_ms, 0);
+}
+
+END_TEST
+
+START_TEST(fast_failover_must_lie_between_heartbeat_and_election)
+{
+    ck_assert_int_eq(parse(REQUIRED, "--fast-failover-ms", "50"), SK_EINVAL);
+    ck_assert_str_eq(errmsg, "--fast-failover-ms (50) must be more than "
+                             "--heartbeat-timeout-ms (50) and less than "
+                             "--election-timeout-ms (700), or 0 to turn it "
+                             "off");
+    config_close(&cfg);
+    config_init(&cfg);
+    ck_assert_int_eq(parse(REQUIRED, "--fast-failover-ms", "700"), SK_EINVAL);
+    config_close(&cfg);
+    config_init(&cfg);
+    ck_assert_int_eq(parse(REQUIRED, "--fast-failover-ms", "51"), CONFIG_OK);
+    ck_assert_uint_eq(cfg.fast_failover_ms, 51);
 }
 
 END_TEST
@@ -1018,6 +1060,7 @@ START_TEST(help_lists_every_option_in_80_columns)
         "--max-pending N",
         "--max-keys-reply N",
         "--max-batch-bytes N",
+        "--fast-failover-ms MS",
         "-c, --config FILE",
         "-h, --help",
         "-V, --version",
@@ -1032,7 +1075,8 @@ START_TEST(help_lists_every_option_in_80_columns)
         snprintf(want, sizeof want, "\n  %s ", names[i]);
         ck_assert_msg(strstr(out, want) != NULL, "no '%s' in --help", names[i]);
     }
-    ck_assert_ptr_nonnull(strstr(out, "(default: 1000)"));
+    ck_assert_ptr_nonnull(strstr(out, "(default: 700)"));
+    ck_assert_ptr_nonnull(strstr(out, "(default: 1.5 x heartbeat)"));
     ck_assert_ptr_nonnull(strstr(out, "(default: 1048576 = 1 MiB)"));
     ck_assert_ptr_nonnull(strstr(out, "(default: info)"));
     for (const char *line = out; *line != '\0';) {
@@ -1094,6 +1138,8 @@ static Suite *config_suite(void)
     tcase_add_loop_test(tc, bad_number_is_rejected, 0, N(bad_number_cases));
     tcase_add_test(tc, range_bounds_are_inclusive);
     tcase_add_test(tc, heartbeat_must_be_below_election_timeout);
+    tcase_add_test(tc, fast_failover_defaults_to_heartbeat_and_a_half);
+    tcase_add_test(tc, fast_failover_must_lie_between_heartbeat_and_election);
     tcase_add_test(tc, help_lists_every_option_in_80_columns);
     tcase_add_test(tc, help_works_even_with_a_broken_file);
     tcase_add_test(tc, version_prints_package_version);
