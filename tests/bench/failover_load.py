@@ -1,24 +1,29 @@
 """The cluster, the faults, the load and the measurements of failover (which
 see).
 
-Python 3 only: a small RESP2 client is built in (blocking for the control
-commands, non-blocking with a selector for the load), so that neither
-redis-py nor anything else is needed and every send and reply is timed
-here.
+Python 3 only: a small RESP2 client is built in (benchlib's, blocking, for
+the control commands; non-blocking with a selector for the load, on
+benchlib's parser), so that neither redis-py nor anything else is needed
+and every send and reply is timed here.
 """
 import argparse
-import ctypes
 import os
 import selectors
 import shlex
-import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
+
+# benchlib.py lies beside this script. Python puts the script's directory
+# first on sys.path, but not in isolated or safe-path mode (-I, -P,
+# PYTHONSAFEPATH), so it goes there by hand.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import (BenchError, Conn, Incomplete, ReplyError,
+                      die_with_parent, encode, free_ports, logger, parse,
+                      parse_info, proc_stat, run_cluster, stop_all)
 
 N_NODES = 3
 PORT_LIMIT = 7899
@@ -35,111 +40,16 @@ FAULTS = {"kill": signal.SIGKILL, "stop": signal.SIGSTOP,
 TARGET_MS = {"kill": 300, "stop": 1250, "term": 100}
 
 
-def log(msg):
-    print(f"failover: {msg}", file=sys.stderr, flush=True)
-
-
-class BenchError(Exception):
-    pass
+log = logger("failover")
 
 
 # --- RESP2 -----------------------------------------------------------------
-
-class ReplyError(str):
-    """An error reply (-CODE text), returned rather than raised."""
-
-
-class Incomplete(Exception):
-    pass
-
-
-def parse(buf, pos):
-    """One reply from @buf at @pos: (value, next position); Incomplete if
-    the buffer does not hold all of it yet."""
-    end = buf.find(b"\r\n", pos)
-    if end < 0:
-        raise Incomplete
-    kind, rest = buf[pos:pos + 1], bytes(buf[pos + 1:end])
-    pos = end + 2
-    if kind == b"+":
-        return rest, pos
-    if kind == b"-":
-        return ReplyError(rest.decode(errors="replace")), pos
-    if kind == b":":
-        return int(rest), pos
-    if kind == b"$":
-        n = int(rest)
-        if n < 0:
-            return None, pos
-        if len(buf) < pos + n + 2:
-            raise Incomplete
-        return bytes(buf[pos:pos + n]), pos + n + 2
-    if kind == b"*":
-        n = int(rest)
-        if n < 0:
-            return None, pos
-        out = []
-        for _ in range(n):
-            v, pos = parse(buf, pos)
-            out.append(v)
-        return out, pos
-    raise BenchError(f"unexpected reply line {bytes(buf[pos:end])[:40]!r}")
-
-
-def encode(args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        if not isinstance(a, bytes):
-            a = str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
-
-
-class Conn:
-    """A blocking connection for the control commands."""
-
-    def __init__(self, port, timeout=5.0):
-        self.sock = socket.create_connection(("127.0.0.1", port),
-                                             timeout=timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = bytearray()
-
-    def close(self):
-        self.sock.close()
-
-    def read(self):
-        while True:
-            try:
-                v, pos = parse(self.buf, 0)
-                del self.buf[:pos]
-                return v
-            except Incomplete:
-                data = self.sock.recv(1 << 20)
-                if not data:
-                    raise BenchError("connection closed by the server")
-                self.buf += data
-
-    def call(self, *args):
-        self.sock.sendall(encode(args))
-        return self.read()
-
-    def pipeline(self, commands, window=500):
-        replies = []
-        sent = 0
-        while len(replies) < len(commands):
-            if sent < len(commands) and sent - len(replies) <= window // 2:
-                chunk = commands[sent:sent + window - (sent - len(replies))]
-                self.sock.sendall(b"".join(encode(c) for c in chunk))
-                sent += len(chunk)
-            replies.append(self.read())
-        return replies
-
 
 def ask(port, *args, timeout=2.0):
     """One command on a fresh connection; None if the node does not
     answer."""
     try:
-        c = Conn(port, timeout=timeout)
+        c = Conn(port, timeout=timeout, connect_timeout=timeout)
         try:
             return c.call(*args)
         finally:
@@ -152,12 +62,7 @@ def info_raft(port):
     r = ask(port, "INFO", "raft")
     if not isinstance(r, bytes):
         return None
-    out = {}
-    for line in r.decode().splitlines():
-        if ":" in line and not line.startswith("#"):
-            k, v = line.split(":", 1)
-            out[k] = v
-    return out
+    return parse_info(r)
 
 
 def leader_of(port):
@@ -169,33 +74,10 @@ def leader_of(port):
 
 # --- the processes -----------------------------------------------------------
 
-def port_free(port):
-    """Nothing listens on @port (connections in TIME_WAIT do not count: the
-    daemon binds with SO_REUSEADDR, as libuv does)."""
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def die_with_parent():
-    """In the child before exec: SIGKILL when the bench itself dies, even by
-    SIGKILL (Linux prctl PR_SET_PDEATHSIG); SIGKILL, not SIGTERM, so that a
-    node the bench left stopped goes too."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
-
-
 def proc_state(pid):
     """The state letter of process @pid (T: stopped), or None."""
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0]
+        return proc_stat(pid)[0]
     except (OSError, IndexError):
         return None
 
@@ -216,12 +98,7 @@ class Cluster:
         self.daemon, self.run_dir, self.extra = daemon, run_dir, extra_args
         self.procs = {}
         self.stopped = set()  # SIGSTOPped, not yet SIGCONTinued
-        base = port_base
-        while not all(port_free(base + k) for k in range(2 * N_NODES)):
-            base += 10
-            if base + 2 * N_NODES - 1 > PORT_LIMIT:
-                raise BenchError(f"no {2 * N_NODES} free ports from "
-                                 f"{port_base} to {PORT_LIMIT}")
+        base = free_ports(port_base, 2 * N_NODES, PORT_LIMIT)
         self.raft_port = {i: base + 2 * (i - 1) for i in self.ids()}
         self.client_port = {i: base + 2 * (i - 1) + 1 for i in self.ids()}
         self.bootstrap = ",".join(f"{i}=127.0.0.1:{self.raft_port[i]}"
@@ -245,10 +122,13 @@ class Cluster:
     def start(self, i):
         """Start node @i and wait until it answers PING."""
         with open(self.log_path(i), "ab") as err:
+            # SIGKILL, not SIGTERM, if the bench dies: so that a node it
+            # left stopped goes too.
             self.procs[i] = subprocess.Popen(
                 self.argv(i), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=err,
-                preexec_fn=die_with_parent, start_new_session=True)
+                preexec_fn=lambda: die_with_parent(signal.SIGKILL),
+                start_new_session=True)
         deadline = time.monotonic() + 30
         while ask(self.client_port[i], "PING", timeout=1) != b"PONG":
             if self.procs[i].poll() is not None:
@@ -282,18 +162,10 @@ class Cluster:
         """Every node still running: SIGCONT if stopped, SIGTERM, SIGKILL
         after 10 s."""
         for i, p in self.procs.items():
-            if p.poll() is None:
-                if i in self.stopped:
-                    p.send_signal(signal.SIGCONT)
-                p.terminate()
+            if i in self.stopped and p.poll() is None:
+                p.send_signal(signal.SIGCONT)
         self.stopped.clear()
-        deadline = time.monotonic() + 10
-        for p in self.procs.values():
-            try:
-                p.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        stop_all(list(self.procs.values()))
         self.procs.clear()
 
     def agreed_leader(self, nodes, timeout, not_=None):
@@ -802,7 +674,7 @@ def run(args, cluster):
     leader = cluster.agreed_leader(cluster.ids(), 30)
     unacked = [(r, w) for r in rounds for w in r.writes
                if w.reply != b"OK"]
-    c = Conn(cluster.client_port[leader], timeout=60)
+    c = Conn(cluster.client_port[leader], timeout=60, connect_timeout=60)
     replies = c.pipeline([("GET", k) for k, _ in acked] +
                          [("GET", w.key) for _, w in unacked])
     c.close()
@@ -890,34 +762,12 @@ def main():
         args.election_timeout_s = election_timeout_s(args.daemon_args)
     except ValueError:
         p.error("--election-timeout-ms after -- needs a number")
-
-    def on_signal(signum, frame):
-        raise KeyboardInterrupt
-
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, on_signal)
-
-    run_dir = tempfile.mkdtemp(prefix="sk-failover-")
-    failed = True
-    cluster = None
-    try:
-        cluster = Cluster(args.daemon, run_dir, args.port_base,
-                          args.daemon_args)
-        run(args, cluster)
-        failed = False
-    except (BenchError, OSError) as e:
-        log(f"FAILED: {e}")
-    except KeyboardInterrupt:
-        log("interrupted")
-        failed = None
-    finally:
-        if cluster is not None:
-            cluster.stop()
-        if env("SK_KEEP_RUN") or failed:
-            log(f"run directory kept: {run_dir}")
-        else:
-            shutil.rmtree(run_dir, ignore_errors=True)
-    return 0 if failed is False else 1
+    return run_cluster(log, "sk-failover-",
+                       lambda run_dir: Cluster(args.daemon, run_dir,
+                                               args.port_base,
+                                               args.daemon_args),
+                       lambda cluster: run(args, cluster),
+                       errors=(BenchError, OSError))
 
 
 sys.exit(main())

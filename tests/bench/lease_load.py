@@ -1,16 +1,16 @@
 """The load and the measurements of lease-bench (which see)."""
 import argparse
 import os
+import sys
 import time
 
 import redis
 
-
-def cpu_seconds(pid):
-    """User + system CPU time of @pid so far, in seconds."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+# benchlib.py lies beside this script. Python puts the script's directory
+# first on sys.path, but not in isolated or safe-path mode (-I, -P,
+# PYTHONSAFEPATH), so it goes there by hand.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import cpu_seconds
 
 
 def disk_bytes(pid):

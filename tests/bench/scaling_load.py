@@ -1,121 +1,34 @@
 """The cluster, the load and the measurements of scaling-bench (which see).
 
-Python 3 only: a small RESP2 client is built in, so that neither redis-py
-nor anything else is needed, and so that pipelines and timings stay under
-this script's control.
+Python 3 only: a small RESP2 client is built in (benchlib's), so that
+neither redis-py nor anything else is needed, and so that pipelines and
+timings stay under this script's control.
 """
 import argparse
-import ctypes
 import os
 import random
-import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
+
+# benchlib.py lies beside this script. Python puts the script's directory
+# first on sys.path, but not in isolated or safe-path mode (-I, -P,
+# PYTHONSAFEPATH), so it goes there by hand.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import (BenchError, Conn, ReplyError, cpu_seconds,
+                      die_with_parent, encode, free_ports, logger,
+                      parse_info, run_cluster, stop_all)
 
 N_NODES = 3
 PORT_LIMIT = 7799
 
 
-def log(msg):
-    print(f"scaling-bench: {msg}", file=sys.stderr, flush=True)
-
-
-class BenchError(Exception):
-    pass
+log = logger("scaling-bench")
 
 
 # --- RESP2 -----------------------------------------------------------------
-
-class ReplyError(str):
-    """An error reply (-CODE text), returned rather than raised."""
-
-
-class Conn:
-    """One client connection: commands, pipelines, and replies parsed as
-    bytes, ints, lists, None or ReplyError."""
-
-    def __init__(self, port, timeout=60.0):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        self.sock.settimeout(timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = b""
-        self.pos = 0
-
-    def close(self):
-        self.sock.close()
-
-    @staticmethod
-    def encode(args):
-        out = [b"*%d\r\n" % len(args)]
-        for a in args:
-            if not isinstance(a, bytes):
-                a = str(a).encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-        return b"".join(out)
-
-    def _fill(self):
-        data = self.sock.recv(1 << 20)
-        if not data:
-            raise BenchError("connection closed by the server")
-        if self.pos > 0:
-            self.buf = self.buf[self.pos:]
-            self.pos = 0
-        self.buf += data
-
-    def _line(self):
-        while True:
-            end = self.buf.find(b"\r\n", self.pos)
-            if end >= 0:
-                line = self.buf[self.pos:end]
-                self.pos = end + 2
-                return line
-            self._fill()
-
-    def read(self):
-        line = self._line()
-        kind, rest = line[:1], line[1:]
-        if kind == b"+":
-            return rest
-        if kind == b"-":
-            return ReplyError(rest.decode(errors="replace"))
-        if kind == b":":
-            return int(rest)
-        if kind == b"$":
-            n = int(rest)
-            if n < 0:
-                return None
-            while len(self.buf) - self.pos < n + 2:
-                self._fill()
-            v = self.buf[self.pos:self.pos + n]
-            self.pos += n + 2
-            return v
-        if kind == b"*":
-            n = int(rest)
-            return None if n < 0 else [self.read() for _ in range(n)]
-        raise BenchError(f"unexpected reply line {line[:40]!r}")
-
-    def call(self, *args):
-        self.sock.sendall(self.encode(args))
-        return self.read()
-
-    def pipeline(self, commands, window=500):
-        """Send @commands with at most @window unanswered (refilled when half
-        of them are answered); the replies, in order."""
-        replies = []
-        sent = 0
-        while len(replies) < len(commands):
-            if sent < len(commands) and sent - len(replies) <= window // 2:
-                chunk = commands[sent:sent + window - (sent - len(replies))]
-                self.sock.sendall(b"".join(self.encode(c) for c in chunk))
-                sent += len(chunk)
-            replies.append(self.read())
-        return replies
-
 
 def record(reply):
     """A RESP record (alternating names and values) as a dict of str."""
@@ -130,12 +43,7 @@ def info(conn, section):
     text = conn.call("INFO", section)
     if isinstance(text, ReplyError):
         raise BenchError(f"INFO {section}: {text}")
-    out = {}
-    for line in text.decode().splitlines():
-        if ":" in line and not line.startswith("#"):
-            k, v = line.split(":", 1)
-            out[k] = v
-    return out
+    return parse_info(text)
 
 
 def check_ok(replies, what):
@@ -156,45 +64,13 @@ def proc_status(pid, field):
     return 0
 
 
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def port_free(port):
-    """Nothing listens on @port (connections in TIME_WAIT do not count: the
-    daemon binds with SO_REUSEADDR, as libuv does)."""
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def die_with_parent():
-    """In the child before exec: SIGTERM when the bench itself dies, even by
-    SIGKILL (Linux prctl PR_SET_PDEATHSIG)."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass
-
-
 class Cluster:
     """Three nodes on loopback; stops every process it started, by PID."""
 
     def __init__(self, daemon, run_dir, port_base, extra_args):
         self.daemon, self.run_dir, self.extra = daemon, run_dir, extra_args
         self.procs = {}
-        base = port_base
-        while not all(port_free(base + k) for k in range(2 * N_NODES)):
-            base += 10
-            if base + 2 * N_NODES - 1 > PORT_LIMIT:
-                raise BenchError(f"no {2 * N_NODES} free ports from "
-                                 f"{port_base} to {PORT_LIMIT}")
+        base = free_ports(port_base, 2 * N_NODES, PORT_LIMIT)
         self.raft_port = {i: base + 2 * (i - 1) for i in range(1, 4)}
         self.client_port = {i: base + 2 * (i - 1) + 1 for i in range(1, 4)}
         self.bootstrap = ",".join(f"{i}=127.0.0.1:{self.raft_port[i]}"
@@ -212,7 +88,8 @@ class Cluster:
         with open(os.path.join(self.run_dir, f"node{i}.log"), "ab") as err:
             self.procs[i] = subprocess.Popen(
                 args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=err, preexec_fn=die_with_parent)
+                stderr=err,
+                preexec_fn=lambda: die_with_parent(signal.SIGTERM))
         return self.procs[i]
 
     def pid(self, i):
@@ -224,16 +101,7 @@ class Cluster:
         p.wait()
 
     def stop(self):
-        for p in self.procs.values():
-            if p.poll() is None:
-                p.terminate()
-        deadline = time.monotonic() + 10
-        for p in self.procs.values():
-            try:
-                p.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        stop_all(list(self.procs.values()))
         self.procs.clear()
 
     def check_alive(self):
@@ -653,10 +521,10 @@ def timed_read(conn, cmd, n=5):
     take longer than the server): a PING sent behind the command marks its
     end."""
     best = None
-    ping = Conn.encode(("PING",))
+    ping = encode(("PING",))
     for _ in range(n):
         t0 = time.monotonic()
-        conn.sock.sendall(Conn.encode(cmd) + ping)
+        conn.sock.sendall(encode(cmd) + ping)
         data = bytearray()
         while not data.endswith(b"+PONG\r\n"):
             chunk = conn.sock.recv(1 << 20)
@@ -732,34 +600,11 @@ def main():
         # The controller starts at most 50 activities per group per pass.
         log("note: more than 50 per group takes several controller passes")
     rng = random.Random(args.seed)
-
-    def on_signal(signum, frame):
-        raise KeyboardInterrupt
-
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, on_signal)
-
-    run_dir = tempfile.mkdtemp(prefix="sk-scaling-bench-")
-    failed = True
-    cluster = None
-    try:
-        cluster = Cluster(args.daemon, run_dir, args.port_base,
-                          args.daemon_args)
-        run(args, cluster, rng)
-        failed = False
-    except BenchError as e:
-        log(f"FAILED: {e}")
-    except KeyboardInterrupt:
-        log("interrupted")
-        failed = None
-    finally:
-        if cluster is not None:
-            cluster.stop()
-        if env("SK_KEEP_RUN") or failed:
-            log(f"run directory kept: {run_dir}")
-        else:
-            shutil.rmtree(run_dir, ignore_errors=True)
-    return 0 if failed is False else 1
+    return run_cluster(log, "sk-scaling-bench-",
+                       lambda run_dir: Cluster(args.daemon, run_dir,
+                                               args.port_base,
+                                               args.daemon_args),
+                       lambda cluster: run(args, cluster, rng))
 
 
 def row(label, value, note=""):

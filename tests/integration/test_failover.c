@@ -26,54 +26,6 @@ static void teardown(void)
     ck_assert_int_eq(cluster_destroy(&cl), 0);
 }
 
-/* Pipeline @n writes on @ctx without reading the replies. */
-static void send_batch(redisContext *ctx, const char *prefix, unsigned n)
-{
-    char key[64], value[80];
-    int done = 0;
-
-    for (unsigned i = 0; i < n; i++) {
-        cluster_key(key, sizeof key, prefix, i);
-        cluster_value(value, sizeof value, prefix, i);
-        redisAppendCommand(ctx, "SET %s %s", key, value);
-    }
-    while (done == 0 && redisBufferWrite(ctx, &done) == REDIS_OK) {
-    }
-}
-
-/* Read up to @n replies of send_batch(); error replies (-UNCERTAIN,
- * -NOLEADER, -TRYAGAIN) and a broken connection leave the write unknown. */
-static unsigned read_batch(redisContext *ctx, unsigned n, bool *acked)
-{
-    unsigned n_acked = 0;
-
-    for (unsigned i = 0; i < n; i++) {
-        acked[i] = false;
-    }
-    for (unsigned i = 0; i < n; i++) {
-        redisReply *r = NULL;
-
-        if (redisGetReply(ctx, (void **)&r) != REDIS_OK || r == NULL) {
-            break;
-        }
-        if (r->type == REDIS_REPLY_STATUS && strcmp(r->str, "OK") == 0) {
-            acked[i] = true;
-            n_acked++;
-        } else {
-            CLUSTER_ASSERT(&cl, r->type == REDIS_REPLY_ERROR,
-                           "SET reply %u: type %d", i, r->type);
-            CLUSTER_ASSERT(&cl,
-                           strncmp(r->str, "UNCERTAIN", 9) == 0 ||
-                               strncmp(r->str, "NOLEADER", 8) == 0 ||
-                               strncmp(r->str, "TRYAGAIN", 8) == 0 ||
-                               strncmp(r->str, "ERR", 3) == 0,
-                           "SET reply %u: unexpected error '%s'", i, r->str);
-        }
-        freeReplyObject(r);
-    }
-    return n_acked;
-}
-
 struct retry_set {
     struct cluster *c;
     unsigned id;
@@ -124,13 +76,13 @@ START_TEST(acked_writes_survive_leader_kill)
                       BATCH);
 
     /* Three connections' writes in flight, then the leader dies. */
-    send_batch(c1, "flight1-", BATCH);
-    send_batch(c2, "flight2-", BATCH);
-    send_batch(cl_leader, "flight3-", BATCH);
+    cluster_send_sets(c1, "flight1-", 0, BATCH);
+    cluster_send_sets(c2, "flight2-", 0, BATCH);
+    cluster_send_sets(cl_leader, "flight3-", 0, BATCH);
     cluster_kill(&cl, old);
-    read_batch(c1, BATCH, acked1);
-    read_batch(c2, BATCH, acked2);
-    read_batch(cl_leader, BATCH, acked3);
+    cluster_read_sets_or_fail(&cl, c1, BATCH, acked1);
+    cluster_read_sets_or_fail(&cl, c2, BATCH, acked2);
+    cluster_read_sets_or_fail(&cl, cl_leader, BATCH, acked3);
     redisFree(c1);
     redisFree(c2);
     redisFree(cl_leader);

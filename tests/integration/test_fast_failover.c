@@ -182,40 +182,6 @@ START_TEST(reset_link_to_a_live_leader_does_not_depose_it)
 
 END_TEST
 
-/* Pipeline @n writes on @ctx without reading the replies. */
-static void send_batch(redisContext *ctx, const char *prefix, unsigned n)
-{
-    char key[64], value[80];
-    int done = 0;
-
-    for (unsigned i = 0; i < n; i++) {
-        cluster_key(key, sizeof key, prefix, i);
-        cluster_value(value, sizeof value, prefix, i);
-        redisAppendCommand(ctx, "SET %s %s", key, value);
-    }
-    while (done == 0 && redisBufferWrite(ctx, &done) == REDIS_OK) {
-    }
-}
-
-/* Read the replies of send_batch(): +OK marks a write acknowledged; error
- * replies and a broken connection leave it unknown. */
-static void read_batch(redisContext *ctx, unsigned n, bool *acked)
-{
-    for (unsigned i = 0; i < n; i++) {
-        acked[i] = false;
-    }
-    for (unsigned i = 0; i < n; i++) {
-        redisReply *r = NULL;
-        if (redisGetReply(ctx, (void **)&r) != REDIS_OK || r == NULL) {
-            break;
-        }
-        acked[i] = r->type == REDIS_REPLY_STATUS && strcmp(r->str, "OK") == 0;
-        CLUSTER_ASSERT(&cl, acked[i] || r->type == REDIS_REPLY_ERROR,
-                       "SET reply %u: type %d", i, r->type);
-        freeReplyObject(r);
-    }
-}
-
 enum fault {
     FAULT_KILL,
     FAULT_STOP,
@@ -247,7 +213,7 @@ START_TEST(no_acknowledged_write_lost)
     for (unsigned k = 0; k < 3; k++) {
         ctx[k] = cluster_connect(&cl, via[k]);
         snprintf(prefix[k], sizeof prefix[k], "%s-%u-", fault_names[fault], k);
-        send_batch(ctx[k], prefix[k], BATCH);
+        cluster_send_sets(ctx[k], prefix[k], 0, BATCH);
     }
     if (fault == FAULT_KILL) {
         cluster_kill(&cl, old);
@@ -261,7 +227,7 @@ START_TEST(no_acknowledged_write_lost)
         if (fault == FAULT_STOP && k == 2) {
             continue; /* its replies wait for SIGCONT */
         }
-        read_batch(ctx[k], BATCH, acked[k]);
+        cluster_read_sets_or_fail(&cl, ctx[k], BATCH, acked[k]);
     }
     fresh = cluster_leader(&cl, LEADER_MS);
     CLUSTER_ASSERT(&cl, fresh != 0 && fresh != old, "no new leader");
@@ -276,7 +242,7 @@ START_TEST(no_acknowledged_write_lost)
     redisFree(c);
     if (fault == FAULT_STOP) {
         cluster_resume(&cl, old);
-        read_batch(ctx[2], BATCH, acked[2]);
+        cluster_read_sets_or_fail(&cl, ctx[2], BATCH, acked[2]);
     } else {
         cluster_restart(&cl, old);
     }

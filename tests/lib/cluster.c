@@ -873,29 +873,54 @@ void cluster_value(char *out, size_t size, const char *prefix, unsigned i)
     snprintf(out, size, "val-%s%06u", prefix, i);
 }
 
-unsigned cluster_set_many(redisContext *ctx,
-                          const char *prefix,
-                          unsigned first,
-                          unsigned count,
-                          bool *acked)
+bool cluster_send_sets(redisContext *ctx,
+                       const char *prefix,
+                       unsigned first,
+                       unsigned count)
 {
     char key[64], value[80];
-    unsigned n_acked = 0;
     int done = 0;
 
     for (unsigned i = 0; i < count; i++) {
         cluster_key(key, sizeof key, prefix, first + i);
         cluster_value(value, sizeof value, prefix, first + i);
         redisAppendCommand(ctx, "SET %s %s", key, value);
-        if (acked != NULL) {
-            acked[i] = false;
-        }
     }
     /* Send everything before reading, so that all of it is in flight. */
     while (done == 0) {
         if (redisBufferWrite(ctx, &done) != REDIS_OK) {
-            return 0;
+            return false;
         }
+    }
+    return true;
+}
+
+/* The errors a write may meet while leadership moves. */
+static bool is_failover_error(const char *msg)
+{
+    static const char *const codes[] = { "UNCERTAIN", "NOLEADER", "TRYAGAIN",
+                                         "ERR" };
+
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        size_t len = strlen(codes[i]);
+        if (strncmp(msg, codes[i], len) == 0 &&
+            (msg[len] == ' ' || msg[len] == '\0')) {
+            return true;
+        }
+    }
+    return false;
+}
+
+unsigned
+cluster_read_sets(redisContext *ctx, unsigned count, bool *acked, char *bad)
+{
+    unsigned n_acked = 0;
+
+    if (bad != NULL) {
+        bad[0] = '\0';
+    }
+    for (unsigned i = 0; i < count && acked != NULL; i++) {
+        acked[i] = false;
     }
     for (unsigned i = 0; i < count; i++) {
         redisReply *r = NULL;
@@ -908,10 +933,44 @@ unsigned cluster_set_many(redisContext *ctx,
                 acked[i] = true;
             }
             n_acked++;
+        } else if (bad != NULL && bad[0] == '\0' &&
+                   (r->type != REDIS_REPLY_ERROR ||
+                    !is_failover_error(r->str))) {
+            snprintf(bad, CLUSTER_BAD_SIZE, "reply %u: type %d '%.200s'", i,
+                     r->type, r->type == REDIS_REPLY_ERROR ? r->str : "");
         }
         freeReplyObject(r);
     }
     return n_acked;
+}
+
+unsigned cluster_read_sets_or_fail(struct cluster *c,
+                                   redisContext *ctx,
+                                   unsigned count,
+                                   bool *acked)
+{
+    char bad[CLUSTER_BAD_SIZE];
+    unsigned n_acked = cluster_read_sets(ctx, count, acked, bad);
+
+    if (bad[0] != '\0') {
+        cluster_fail(c, __FILE__, __LINE__, "SET %s", bad);
+    }
+    return n_acked;
+}
+
+unsigned cluster_set_many(redisContext *ctx,
+                          const char *prefix,
+                          unsigned first,
+                          unsigned count,
+                          bool *acked)
+{
+    if (!cluster_send_sets(ctx, prefix, first, count)) {
+        for (unsigned i = 0; i < count && acked != NULL; i++) {
+            acked[i] = false;
+        }
+        return 0;
+    }
+    return cluster_read_sets(ctx, count, acked, NULL);
 }
 
 #define CHECK_BATCH 100

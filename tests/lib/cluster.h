@@ -169,6 +169,29 @@ cluster_exec(struct cluster *c, redisContext *ctx, const char *fmt, ...);
 void cluster_key(char *out, size_t size, const char *prefix, unsigned i);
 void cluster_value(char *out, size_t size, const char *prefix, unsigned i);
 
+/* Pipeline SETs of keys @first .. @first + @count - 1 on @ctx without
+ * reading the replies (writes in flight when a fault strikes). Returns
+ * false if the connection broke. */
+bool cluster_send_sets(redisContext *ctx,
+                       const char *prefix,
+                       unsigned first,
+                       unsigned count);
+
+/* Read the @count replies of cluster_send_sets(): @acked[i] (may be NULL)
+ * becomes true for each +OK; stops at a broken connection (the writes left
+ * are of unknown outcome). A reply that is neither +OK nor an error a write
+ * may meet while leadership moves (-UNCERTAIN, -NOLEADER, -TRYAGAIN, -ERR)
+ * is described in @bad (CLUSTER_BAD_SIZE bytes, may be NULL; empty if
+ * none). Returns the number acknowledged. */
+unsigned
+cluster_read_sets(redisContext *ctx, unsigned count, bool *acked, char *bad);
+
+/* cluster_read_sets() that fails the test on an unexpected reply. */
+unsigned cluster_read_sets_or_fail(struct cluster *c,
+                                   redisContext *ctx,
+                                   unsigned count,
+                                   bool *acked);
+
 /* Pipeline SETs of keys @first .. @first + @count - 1 on @ctx, then read the
  * replies: @acked[i - first] (may be NULL) becomes true for each +OK. Stops
  * reading at a broken connection; the writes left are of unknown outcome.
