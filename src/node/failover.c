@@ -29,6 +29,16 @@ static bool follows(struct failover *fo, uint64_t leader_id)
            node_leader(n, &leader, NULL) == 0 && leader == leader_id;
 }
 
+/* How long since this follower last heard from its leader: the library's
+ * election timer runs from then, on the loop's clock. */
+static uint64_t silent_ms(struct node *n)
+{
+    uint64_t now = node_now_ms(n);
+    uint64_t last = n->raft.election_timer_start;
+
+    return now > last ? now - last : 0;
+}
+
 static void shorten(struct failover *fo, enum failover_reason reason)
 {
     fo->reason = reason;
@@ -107,6 +117,10 @@ void failover_tick(struct failover *fo)
     if (fo->reason == FAILOVER_NONE) {
         if (state == RAFT_CANDIDATE) {
             shorten(fo, FAILOVER_CANDIDATE);
+        } else if (state == RAFT_FOLLOWER && known &&
+                   silent_ms(n) >= n->cfg->election_timeout_ms) {
+            fo->gone = leader;
+            shorten(fo, FAILOVER_SILENT);
         }
         return;
     }
@@ -119,6 +133,10 @@ void failover_tick(struct failover *fo)
     } else if (fo->reason == FAILOVER_CANDIDATE || leader != fo->gone ||
                fo->leaderless) {
         restore(fo, "new leader known");
+    } else if (fo->reason == FAILOVER_SILENT) {
+        if (silent_ms(n) < n->cfg->election_timeout_ms) {
+            restore(fo, "leader heard from again");
+        }
     } else if (now - fo->since_ms >= n->cfg->election_timeout_ms) {
         /* Still following it a whole election timeout later: it
          * heartbeats, only its client port is unreachable. */

@@ -11,6 +11,12 @@
  * - This node stands for election: its pre-vote may be refused (the other
  *   follower still had a leader, or has a longer log), and it asks again
  *   after the short timeout instead of a whole election timeout.
+ * - This follower has not heard from its leader for a whole election
+ *   timeout (the leader is paused or cut off): it stands within a tick or
+ *   two instead of waiting out the random extra of up to another election
+ *   timeout. The library's voters refuse votes while they still have a
+ *   leader, so without this an election waits for the later of the two
+ *   followers' randomized timers.
  *
  * A live leader is never deposed by it: the short timeout is longer than
  * the heartbeat interval, so a node that still hears heartbeats never times
@@ -30,6 +36,7 @@ enum failover_reason {
     FAILOVER_NONE,
     FAILOVER_LEADER_GONE, /* its link closed, then its port refused */
     FAILOVER_CANDIDATE,   /* standing for election */
+    FAILOVER_SILENT,      /* no word from the leader for a whole timeout */
 };
 
 struct failover {
