@@ -60,6 +60,8 @@ static void section_raft(struct node *n, struct buf *b)
                (unsigned long long)n->failover.fired);
     buf_printf(b, "fast_failovers_cancelled:%llu\r\n",
                (unsigned long long)n->failover.cancelled);
+    buf_printf(b, "leader_silences:%llu\r\n",
+               (unsigned long long)n->failover.silences);
     buf_printf(b, "leadership_transfers:%llu\r\n",
                (unsigned long long)n->stats.leadership_transfers);
     buf_printf(b, "commands_proposed:%llu\r\n",

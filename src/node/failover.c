@@ -120,7 +120,12 @@ void failover_tick(struct failover *fo)
         } else if (state == RAFT_FOLLOWER && known &&
                    silent_ms(n) >= n->cfg->election_timeout_ms) {
             fo->gone = leader;
+            fo->silences++;
             shorten(fo, FAILOVER_SILENT);
+            log_info("no word from leader n%llu for %llu ms: standing for "
+                     "election",
+                     (unsigned long long)leader,
+                     (unsigned long long)silent_ms(n));
         }
         return;
     }

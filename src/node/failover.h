@@ -50,6 +50,7 @@ struct failover {
     uint64_t links_lost;         /* links to the leader that closed (INFO) */
     uint64_t fired;              /* shortened for a leader gone (INFO) */
     uint64_t cancelled;          /* of those, the leader proved alive (INFO) */
+    uint64_t silences;           /* shortened after a silent timeout (INFO) */
 };
 
 void failover_init(struct failover *fo, struct node *n);

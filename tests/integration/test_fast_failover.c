@@ -113,6 +113,14 @@ START_TEST(fast_path_stays_off_when_the_leader_is_paused)
                    info_raft(f1, "fast_failovers") == 0 &&
                        info_raft(f2, "fast_failovers") == 0,
                    "fast path fired for a paused leader");
+    /* The survivors stood on the silence rule. (Either one's own random
+     * timer may just beat the rule, 700 ms into a 700-1400 ms range, but
+     * both doing so is a chance of about one in a thousand.) */
+    CLUSTER_ASSERT(&cl,
+                   info_raft(f1, "leader_silences") +
+                           info_raft(f2, "leader_silences") >=
+                       1,
+                   "no survivor noticed the silence");
     cluster_resume(&cl, old);
     CLUSTER_ASSERT(&cl, cluster_leader(&cl, LEADER_MS) == fresh,
                    "the resumed node took leadership back");
