@@ -253,6 +253,9 @@ static void read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *b)
                 return;
             }
             l->greeted = true;
+            if (l->f->failed_leader == l->leader_id) {
+                l->f->failed_leader = 0; /* the next failure is news */
+            }
             failover_link_connected(&l->f->node->failover, l->leader_id);
         }
         w = l->waiters;
