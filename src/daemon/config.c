@@ -74,9 +74,10 @@ static const struct config_opt options[] = {
       NULL, NULL },
     { "fast-failover-ms", CONFIG_OPT_UINT, FIELD(fast_failover_ms), 0,
       TIMEOUT_MS_MAX, "MS",
-      "election timeout of a follower whose connection to the leader's "
-      "client port was closed (the leader's process died), until a leader is "
-      "known again; more than the heartbeat and less than the election "
+      "election timeout, until a leader is known again, of a follower whose "
+      "leader's process is gone (its link closed, then its client port "
+      "refused a connection) or silent for a whole election timeout, and of "
+      "a candidate; more than the heartbeat and less than the election "
       "timeout, 0 = off (the default is off where 1.5 x the heartbeat is not "
       "less than the election timeout)",
       "1.5 x heartbeat", NULL },

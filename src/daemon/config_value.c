@@ -555,8 +555,9 @@ int config_value_validate(const struct config *c, char errmsg[SK_ERRMSG_SIZE])
             "--election-timeout-ms (%u)",
             c->heartbeat_timeout_ms, c->election_timeout_ms);
     }
-    /* At or below the heartbeat interval, a follower whose link was merely
-     * reset could time out between two heartbeats of a live leader. */
+    /* At or below the heartbeat interval, a follower misled into the short
+     * timeout (a live leader whose client port refuses connections) would
+     * time out between two of its heartbeats. */
     if (c->fast_failover_ms != 0 &&
         (c->fast_failover_ms <= c->heartbeat_timeout_ms ||
          c->fast_failover_ms >= c->election_timeout_ms)) {

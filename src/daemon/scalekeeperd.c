@@ -58,8 +58,7 @@ static void signal_cb(uv_signal_t *handle, int signum)
 
     if (d->stopping) {
         log_info("received %s again: shutting down now", name);
-        handoff_abandon(&d->node.handoff);
-        shut_down(d);
+        shut_down(d); /* node_close() abandons the hand-off */
         return;
     }
     d->stopping = true;

@@ -45,10 +45,10 @@ static void transfer_cb(struct raft_transfer *req)
 {
     struct handoff *h = req->data;
 
+    /* The next handoff_poll() (this loop iteration's end) goes on from
+     * here: calling raft_transfer() again from inside its own callback
+     * would lean on the library's order of clean-up. */
     h->transferring = false;
-    if (h->running) {
-        handoff_poll(h);
-    }
 }
 
 static void transfer(struct handoff *h)
@@ -61,7 +61,7 @@ static void transfer(struct handoff *h)
     rv = raft_transfer(&n->raft, &h->req, 0, transfer_cb);
     if (rv != 0) {
         log_warn("cannot hand leadership over: %s", raft_strerror(rv));
-        h->attempts = HANDOFF_ATTEMPTS;
+        h->attempts = HANDOFF_ATTEMPTS; /* a refusal does not change */
         return;
     }
     h->transferring = true;

@@ -40,7 +40,8 @@ void handoff_start(struct handoff *h, handoff_cb cb);
 bool handoff_holds_entries(const struct handoff *h);
 
 /* Drive the hand-off: start the transfer once the log stands still, retry,
- * give up. Called at the end of every loop iteration and on every tick. */
+ * give up. Called at the end of every loop iteration (the 50 ms tick keeps
+ * the loop turning). */
 void handoff_poll(struct handoff *h);
 
 /* Stop waiting for the transfer (a second signal): @cb is not called. */

@@ -335,7 +335,6 @@ static void tick_cb(uv_timer_t *timer)
     }
     check_leadership(n);
     failover_tick(&n->failover);
-    handoff_poll(&n->handoff);
     if (n->known_leader != 0) {
         members_announce(&n->members);
     }

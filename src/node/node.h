@@ -56,7 +56,7 @@ struct node {
     struct fsm fsm;
     struct propose propose;
     struct forward forward;
-    struct failover failover; /* election timeout after the leader's EOF */
+    struct failover failover; /* shortened election timeout (failover.h) */
     struct handoff handoff;   /* leadership transfer before shutdown */
     struct park park;
     struct members members;
